@@ -1,0 +1,71 @@
+"""nnlab: a small, vectorized and verified NumPy neural network for learning how forward
+propagation and backpropagation work.
+
+>>> import nnlab as nl
+>>> net = nl.Sequential([nl.Dense(2, 16, rng=0), nl.Tanh(), nl.Dense(16, 3, rng=0)])
+"""
+
+from __future__ import annotations
+
+from . import data, init
+from .activations import (
+    ACTIVATIONS,
+    Activation,
+    Identity,
+    LeakyReLU,
+    ReLU,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    get_activation,
+)
+from .cost import flops
+from .data import load_digits, make_circles, make_moons, make_sine, make_spirals, make_xor
+from .gradcheck import gradcheck, numerical_gradient, relative_error
+from .layers import Dense, Layer
+from .losses import BinaryCrossEntropy, Loss, MSELoss, SoftmaxCrossEntropy
+from .network import Sequential, mlp
+from .optim import SGD, Adam, Optimizer
+from .train import History, accuracy, fit, predict
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS",
+    "SGD",
+    "Activation",
+    "Adam",
+    "BinaryCrossEntropy",
+    "Dense",
+    "History",
+    "Identity",
+    "Layer",
+    "LeakyReLU",
+    "Loss",
+    "MSELoss",
+    "Optimizer",
+    "ReLU",
+    "Sequential",
+    "Sigmoid",
+    "Softmax",
+    "SoftmaxCrossEntropy",
+    "Tanh",
+    "__version__",
+    "accuracy",
+    "data",
+    "fit",
+    "flops",
+    "get_activation",
+    "gradcheck",
+    "init",
+    "load_digits",
+    "make_circles",
+    "make_moons",
+    "make_sine",
+    "make_spirals",
+    "make_xor",
+    "mlp",
+    "numerical_gradient",
+    "predict",
+    "relative_error",
+]

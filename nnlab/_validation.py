@@ -1,0 +1,90 @@
+"""Private helpers that check arguments and build error messages."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def as_rng(rng, *, owner: str) -> np.random.Generator:
+    """Turn ``rng`` (None, int or Generator) into a ``np.random.Generator``."""
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
+        return np.random.default_rng(rng)
+    raise TypeError(
+        f"{owner}: rng must be None, an int seed or a np.random.Generator, "
+        f"got {type(rng).__name__}."
+    )
+
+
+def check_dtype(dtype, *, owner: str) -> np.dtype:
+    """Return ``dtype`` as a NumPy float dtype, or raise ``TypeError``."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in FLOAT_DTYPES:
+        raise TypeError(f"{owner}: dtype must be float32 or float64, got {dtype!r}.")
+    return dt
+
+
+def check_positive_int(value, name: str, *, owner: str) -> int:
+    """Return ``value`` as an int if it is a positive integer, else raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{owner}: {name} must be a positive int, got {value!r}.")
+    if value <= 0:
+        raise ValueError(f"{owner}: {name} must be a positive int, got {value}.")
+    return int(value)
+
+
+def check_real(value, name: str, *, owner: str, low=None, high=None, low_open=False,
+               high_open=False) -> float:
+    """Return ``value`` as a float after checking it lies in the given interval."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{owner}: {name} must be a real number, got {value!r}.")
+    value = float(value)
+    bad = not np.isfinite(value)
+    if low is not None:
+        bad |= value <= low if low_open else value < low
+    if high is not None:
+        bad |= value >= high if high_open else value > high
+    if bad:
+        lo = "(-inf" if low is None else ("(" if low_open else "[") + f"{low:g}"
+        hi = "inf)" if high is None else f"{high:g}" + (")" if high_open else "]")
+        raise ValueError(f"{owner}: {name} must be in {lo}, {hi}, got {value:g}.")
+    return value
+
+
+def as_float_array(X, name: str, *, owner: str, dtype=None) -> np.ndarray:
+    """Convert ``X`` to a float array (of ``dtype`` if given) or raise ``TypeError``."""
+    arr = np.asarray(X)
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(
+            f"{owner} expected {name} to be a numeric array, got dtype {arr.dtype}."
+        )
+    if dtype is not None:
+        return arr.astype(dtype, copy=False)
+    if arr.dtype not in FLOAT_DTYPES:
+        arr = arr.astype(np.float64)
+    return arr
+
+
+def check_2d(X, n_cols: int | None, name: str, *, owner: str, dtype=None) -> np.ndarray:
+    """Check that ``X`` is a 2-D numeric array with ``n_cols`` columns."""
+    arr = as_float_array(X, name, owner=owner, dtype=dtype)
+    want = f"(n_samples, {n_cols if n_cols is not None else 'n_features'})"
+    if arr.ndim != 2:
+        hint = ""
+        if arr.ndim == 1:
+            hint = f" For a single sample use {name}.reshape(1, -1)."
+        raise ValueError(
+            f"{owner} expected {name} of shape {want}, got a {arr.ndim}-D array of shape "
+            f"{arr.shape}.{hint}"
+        )
+    if n_cols is not None and arr.shape[1] != n_cols:
+        raise ValueError(f"{owner} expected {name} of shape {want}, got {arr.shape}.")
+    return arr

@@ -1,0 +1,123 @@
+"""Small datasets, generated in-process (and scikit-learn's bundled digits): no downloads.
+
+Every generator takes ``n_samples``, ``noise`` and ``rng`` and returns ``(X, y)`` with ``X``
+of shape ``(n_samples, 2)`` (``(n_samples, 1)`` for ``make_sine``) in float64.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._validation import as_rng, check_positive_int, check_real
+
+
+def _check(owner: str, n_samples, noise, rng) -> tuple[int, float, np.random.Generator]:
+    return (check_positive_int(n_samples, "n_samples", owner=owner),
+            check_real(noise, "noise", owner=owner, low=0.0),
+            as_rng(rng, owner=owner))
+
+
+def make_xor(n_samples: int = 200, noise: float = 0.1, rng=None):
+    """Points in the four quadrants; class 1 where exactly one coordinate is positive.
+
+    Returns ``X (n, 2)``, ``y (n,)`` int labels. ``noise`` is the standard deviation of the
+    Gaussian jitter added to points drawn uniformly in [-1, 1]^2 (after labelling).
+    """
+    n, noise, gen = _check("make_xor", n_samples, noise, rng)
+    X = gen.uniform(-1.0, 1.0, size=(n, 2))
+    y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(np.int64)
+    return X + gen.normal(0.0, noise, size=X.shape), y
+
+
+def make_moons(n_samples: int = 200, noise: float = 0.1, rng=None):
+    """Two interleaving half circles (class 0 on top, class 1 below and shifted).
+
+    Returns ``X (n, 2)``, ``y (n,)``; the classes alternate so both have n/2 points (+-1).
+    """
+    n, noise, gen = _check("make_moons", n_samples, noise, rng)
+    y = np.arange(n) % 2
+    t = gen.uniform(0.0, np.pi, size=n)
+    X = np.where(y[:, None] == 0,
+                 np.column_stack([np.cos(t), np.sin(t)]),
+                 np.column_stack([1.0 - np.cos(t), 0.5 - np.sin(t)]))
+    return X + gen.normal(0.0, noise, size=X.shape), y.astype(np.int64)
+
+
+def make_circles(n_samples: int = 200, noise: float = 0.05, rng=None, factor: float = 0.5):
+    """An outer circle (class 0, radius 1) around an inner one (class 1, radius ``factor``)."""
+    n, noise, gen = _check("make_circles", n_samples, noise, rng)
+    factor = check_real(factor, "factor", owner="make_circles", low=0.0, high=1.0,
+                        low_open=True, high_open=True)
+    y = np.arange(n) % 2
+    t = gen.uniform(0.0, 2 * np.pi, size=n)
+    r = np.where(y == 0, 1.0, factor)
+    X = np.column_stack([r * np.cos(t), r * np.sin(t)])
+    return X + gen.normal(0.0, noise, size=X.shape), y.astype(np.int64)
+
+
+def make_spirals(n_samples: int = 300, noise: float = 0.2, rng=None, n_classes: int = 3):
+    """``n_classes`` interleaved spiral arms, a classic test that a linear model fails.
+
+    Each arm turns through about 1.3 revolutions with radius growing from 0 to 1; ``noise``
+    jitters the angle (in radians).
+    """
+    n, noise, gen = _check("make_spirals", n_samples, noise, rng)
+    k = check_positive_int(n_classes, "n_classes", owner="make_spirals")
+    y = np.arange(n) % k
+    r = gen.uniform(0.0, 1.0, size=n)
+    theta = 2 * np.pi * (y / k) + 8.0 * r + gen.normal(0.0, noise, size=n)
+    X = np.column_stack([r * np.sin(theta), r * np.cos(theta)])
+    return X, y.astype(np.int64)
+
+
+def make_sine(n_samples: int = 200, noise: float = 0.1, rng=None):
+    """Regression: ``y = sin(x) + noise`` for ``x`` uniform in [-pi, pi].
+
+    Returns ``X (n, 1)`` and ``y (n, 1)``, sorted by ``x`` for easy plotting.
+    """
+    n, noise, gen = _check("make_sine", n_samples, noise, rng)
+    x = np.sort(gen.uniform(-np.pi, np.pi, size=n))[:, None]
+    return x, np.sin(x) + gen.normal(0.0, noise, size=x.shape)
+
+
+class Split(NamedTuple):
+    """A train/test split, in scikit-learn's ``train_test_split`` order."""
+
+    X_train: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_test: np.ndarray
+
+
+def load_digits(test_size: float = 0.25, rng=0) -> Split:
+    """scikit-learn's bundled 8x8 handwritten digits (1797 images, 10 classes), no download.
+
+    Split stratified by class, then standardized with the training set's mean and standard
+    deviation (pixels that are constant in training are only centred).
+
+    Returns
+    -------
+    Split
+        ``(X_train, X_test, y_train, y_test)``; X of shape ``(n, 64)``, y int labels.
+    """
+    test_size = check_real(test_size, "test_size", owner="load_digits", low=0.0, high=1.0,
+                           low_open=True, high_open=True)
+    gen = as_rng(rng, owner="load_digits")
+    try:
+        from sklearn.datasets import load_digits as _sk_load_digits
+    except ImportError:
+        raise ImportError("nnlab.data.load_digits needs scikit-learn: pip install "
+                          "scikit-learn (or pip install 'nnlab[data]').") from None
+    bunch = _sk_load_digits()
+    X, y = bunch.data.astype(np.float64), bunch.target.astype(np.int64)
+    test = np.zeros(len(y), dtype=bool)
+    for c in np.unique(y):
+        idx = gen.permutation(np.flatnonzero(y == c))
+        test[idx[: int(round(test_size * len(idx)))]] = True
+    X_train, X_test = X[~test], X[test]
+    mean = X_train.mean(axis=0)
+    std = X_train.std(axis=0)
+    std[std == 0] = 1.0
+    return Split((X_train - mean) / std, (X_test - mean) / std, y[~test], y[test])

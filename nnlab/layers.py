@@ -1,0 +1,174 @@
+"""The layer base class and the fully connected (dense) layer."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validation import as_rng, check_2d, check_dtype, check_positive_int
+from .init import get_initializer
+
+
+class Layer:
+    """Base class of every layer: ``forward`` caches what ``backward`` needs.
+
+    A layer with parameters keeps them in ``self._params`` and their gradients, of the same
+    shapes, in ``self._grads`` (both dicts keyed by name). Both are allocated once and updated
+    in place, so optimizers may hold on to them.
+    """
+
+    def __init__(self) -> None:
+        self._params: dict[str, np.ndarray] = {}
+        self._grads: dict[str, np.ndarray] = {}
+
+    def forward(self, X: np.ndarray, *, cache: bool = True) -> np.ndarray:
+        """Compute the layer's output; with ``cache=False`` keep nothing for backward."""
+        raise NotImplementedError
+
+    def backward(self, dZ: np.ndarray, *, input_grad: bool = True) -> np.ndarray | None:
+        """Overwrite parameter gradients and return dLoss/dinput (None if not wanted)."""
+        raise NotImplementedError
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        return self.forward(X)
+
+    def parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """``[(name, param, grad), ...]``: the same array objects on every call."""
+        return [(k, self._params[k], self._grads[k]) for k in self._params]
+
+    @property
+    def n_params(self) -> int:
+        """Number of trainable scalars in this layer."""
+        return sum(p.size for p in self._params.values())
+
+    def _set_param(self, name: str, value) -> None:
+        target = self._params[name]
+        value = np.asarray(value)
+        if value.shape != target.shape:
+            raise ValueError(
+                f"{self!r}: {name} must have shape {target.shape}, got {value.shape}."
+            )
+        target[...] = value
+
+    def _rebind(self, name: str, param: np.ndarray, grad: np.ndarray) -> None:
+        """Move a parameter and its gradient into new storage (used by Sequential)."""
+        param[...] = self._params[name]
+        grad[...] = self._grads[name]
+        self._params[name] = param
+        self._grads[name] = grad
+
+    def _missing_cache(self) -> RuntimeError:
+        return RuntimeError(
+            f"{self!r}: backward() called before forward(); run a forward pass with "
+            "cache=True first."
+        )
+
+    def _check_grad(self, dZ, shape: tuple[int, ...], dtype) -> np.ndarray:
+        dZ = np.asarray(dZ)
+        if dZ.shape != shape:
+            raise ValueError(
+                f"{self!r} expected dZ of shape {shape} (the shape of its last output), "
+                f"got {dZ.shape}."
+            )
+        return dZ.astype(dtype, copy=False)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Dense(Layer):
+    """Fully connected layer: ``Z = X @ W + b``.
+
+    Parameters
+    ----------
+    n_in, n_out : int
+        Number of inputs and outputs.
+    init : {"he", "xavier", "normal", "zeros"} or callable, default "he"
+        Weight initializer; a callable gets ``(n_in, n_out, rng)`` and returns ``W``.
+        The bias starts at zero.
+    rng : None, int or np.random.Generator
+        Source of randomness for the initializer.
+    dtype : np.float32 or np.float64, default np.float64
+        Dtype of the parameters, the outputs and the gradients.
+
+    Attributes
+    ----------
+    W, b : ndarray
+        Weights ``(n_in, n_out)`` and bias ``(n_out,)``.
+    dW, db : ndarray
+        Their gradients, overwritten by each ``backward``.
+
+    Shapes
+    ------
+    X ``(n, n_in)`` -> Z ``(n, n_out)``; backward: dZ ``(n, n_out)`` -> dX ``(n, n_in)``.
+
+    Notes
+    -----
+    Backward (book eq. ``bp-dense``): ``dW = X.T @ dZ``, ``db = dZ.sum(axis=0)``,
+    ``dX = dZ @ W.T``. The batch mean (the 1/n) is already inside ``dZ``.
+
+    Examples
+    --------
+    >>> layer = Dense(3, 2, rng=0)
+    >>> layer.forward(np.ones((4, 3))).shape
+    (4, 2)
+    """
+
+    def __init__(self, n_in: int, n_out: int, *, init="he", rng=None, dtype=np.float64):
+        super().__init__()
+        owner = "Dense"
+        self.n_in = check_positive_int(n_in, "n_in", owner=owner)
+        self.n_out = check_positive_int(n_out, "n_out", owner=owner)
+        self.dtype = check_dtype(dtype, owner=owner)
+        self.init = init
+        initializer = get_initializer(init, owner=repr(self))
+        W = np.asarray(initializer(self.n_in, self.n_out, as_rng(rng, owner=repr(self))))
+        if W.shape != (self.n_in, self.n_out):
+            raise ValueError(
+                f"{self!r}: init returned shape {W.shape}, expected {(self.n_in, self.n_out)}."
+            )
+        self._params = {"W": W.astype(self.dtype), "b": np.zeros(self.n_out, self.dtype)}
+        self._grads = {k: np.zeros_like(v) for k, v in self._params.items()}
+        self._X: np.ndarray | None = None
+
+    W = property(lambda self: self._params["W"], lambda self, v: self._set_param("W", v),
+                 doc="Weights, shape (n_in, n_out).")
+    b = property(lambda self: self._params["b"], lambda self, v: self._set_param("b", v),
+                 doc="Bias, shape (n_out,).")
+    dW = property(lambda self: self._grads["W"], doc="dLoss/dW, shape (n_in, n_out).")
+    db = property(lambda self: self._grads["b"], doc="dLoss/db, shape (n_out,).")
+
+    def forward(self, X, *, cache: bool = True) -> np.ndarray:
+        if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == self.n_in
+                and X.dtype == self.dtype):
+            X = check_2d(X, self.n_in, "X", owner=repr(self), dtype=self.dtype)
+        Z = X @ self._params["W"]
+        Z += self._params["b"]
+        self._X = X if cache else None
+        return Z
+
+    def backward(self, dZ, *, input_grad: bool = True) -> np.ndarray | None:
+        X = self._X
+        if X is None:
+            raise self._missing_cache()
+        if not (isinstance(dZ, np.ndarray) and dZ.shape == (X.shape[0], self.n_out)
+                and dZ.dtype == self.dtype):
+            dZ = self._check_grad(dZ, (X.shape[0], self.n_out), self.dtype)
+        np.matmul(X.T, dZ, out=self._grads["W"])
+        np.sum(dZ, axis=0, out=self._grads["b"])
+        return dZ @ self._params["W"].T if input_grad else None
+
+    def flops(self, batch_size: int) -> dict[str, int]:
+        """Floating-point operations for a batch: forward, and backward split by product.
+
+        A multiply-add counts as 2 FLOPs. Forward: ``2 n n_in n_out`` (matmul) ``+ n n_out``
+        (bias). Backward: ``dW`` and ``dX`` cost ``2 n n_in n_out`` each, ``db`` costs
+        ``n n_out``.
+        """
+        mm = 2 * batch_size * self.n_in * self.n_out
+        bias = batch_size * self.n_out
+        return {"forward": mm + bias, "backward_dW": mm + bias, "backward_dX": mm}
+
+    def __repr__(self) -> str:
+        init = self.init if isinstance(self.init, str) else getattr(self.init, "__name__", "?")
+        dt = "" if self.dtype == np.float64 else f", dtype={self.dtype.name}"
+        return f"Dense({self.n_in} -> {self.n_out}, init={init!r}{dt})"

@@ -1,0 +1,166 @@
+"""``Sequential``: a stack of layers run forward in order and backward in reverse."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from ._validation import as_rng, check_2d, check_dtype
+from .activations import get_activation
+from .layers import Dense, Layer
+
+
+class Sequential:
+    """A feed-forward network: ``forward`` visits ``layers`` in order, ``backward`` in reverse.
+
+    All parameters (and all gradients) live in one contiguous buffer, ``flat_params``
+    (``flat_grads``), of which each layer's ``W``, ``b`` (``dW``, ``db``) are views. The
+    arrays are allocated once and updated in place, so ``parameters()`` returns the same
+    objects on every call and one vectorized optimizer update covers the whole network.
+
+    Parameters
+    ----------
+    layers : list of Layer
+        The layers, input side first. ``net.layers`` is this very list.
+
+    Shapes
+    ------
+    X ``(n, n_in)`` -> Z ``(n, n_out)``; backward: dZ ``(n, n_out)`` -> dX ``(n, n_in)``.
+
+    Examples
+    --------
+    >>> net = Sequential([Dense(2, 16, rng=0), Tanh(), Dense(16, 3, rng=0)])
+    >>> net.forward(np.zeros((5, 2))).shape
+    (5, 3)
+    """
+
+    def __init__(self, layers: list[Layer]) -> None:
+        if not isinstance(layers, list | tuple):
+            raise TypeError(f"Sequential expected a list of layers, got {type(layers).__name__}.")
+        if not layers:
+            raise ValueError("Sequential expected at least one layer, got an empty list.")
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Layer):
+                raise TypeError(
+                    f"Sequential: layer {i} must be an nnlab layer, got {type(layer).__name__}."
+                )
+        dense = [(i, la) for i, la in enumerate(layers) if isinstance(la, Dense)]
+        for (i, a), (j, b) in zip(dense, dense[1:], strict=False):
+            if a.n_out != b.n_in:
+                raise ValueError(
+                    f"Sequential: layer {i} {a!r} outputs {a.n_out} features but layer {j} "
+                    f"{b!r} expects {b.n_in}."
+                )
+        dtypes = {la.dtype for _, la in dense}
+        if len(dtypes) > 1:
+            raise TypeError(
+                "Sequential: all Dense layers must share one dtype, got "
+                + ", ".join(f"layer {i}: {la.dtype}" for i, la in dense) + "."
+            )
+        self.layers = layers
+        self.dtype = dtypes.pop() if dtypes else np.dtype(np.float64)
+        self.n_in = dense[0][1].n_in if dense else None
+        self._pack()
+
+    def _pack(self) -> None:
+        entries = [(la, name, p) for la in self.layers for name, p, _ in la.parameters()]
+        total = sum(p.size for _, _, p in entries)
+        self.flat_params = np.empty(total, dtype=self.dtype)
+        self.flat_grads = np.zeros(total, dtype=self.dtype)
+        offset = 0
+        for la, name, p in entries:
+            end = offset + p.size
+            la._rebind(name, self.flat_params[offset:end].reshape(p.shape),
+                       self.flat_grads[offset:end].reshape(p.shape))
+            offset = end
+
+    def forward(self, X, *, cache: bool = True) -> np.ndarray:
+        """Run every layer in order. With ``cache=False`` (inference) nothing is kept."""
+        if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype == self.dtype):
+            X = check_2d(X, self.n_in, "X", owner="Sequential", dtype=self.dtype)
+        for layer in self.layers:
+            X = layer.forward(X, cache=cache)
+        return X
+
+    __call__ = forward
+
+    def backward(self, dZ, *, input_grad: bool = True) -> np.ndarray | None:
+        """Backpropagate ``dZ = dLoss/dZ`` through every layer in reverse order.
+
+        Overwrites every layer's gradients (never accumulates) and returns dLoss/dX, or None
+        with ``input_grad=False``, which skips the first layer's unneeded ``dZ @ W.T``.
+        """
+        for layer in self.layers[:0:-1]:
+            dZ = layer.backward(dZ)
+        return self.layers[0].backward(dZ, input_grad=input_grad)
+
+    def parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """``[("0.W", W, dW), ("0.b", b, db), ...]``, named by layer index."""
+        return [(f"{i}.{name}", p, g) for i, la in enumerate(self.layers)
+                for name, p, g in la.parameters()]
+
+    @property
+    def n_params(self) -> int:
+        """Total number of trainable scalars."""
+        return int(self.flat_params.size)
+
+    def astype(self, dtype) -> Sequential:
+        """A deep copy of the network with parameters of another float dtype."""
+        dtype = check_dtype(dtype, owner="Sequential.astype")
+        clone = copy.deepcopy(self)
+        for la in clone.layers:
+            if isinstance(la, Dense):
+                la.dtype = dtype
+                la._params = {k: v.astype(dtype) for k, v in la._params.items()}
+                la._grads = {k: v.astype(dtype) for k, v in la._grads.items()}
+                la._X = None
+        clone.dtype = dtype
+        clone._pack()
+        return clone
+
+    def flops(self, batch_size: int) -> list[dict]:
+        """FLOPs per layer for a batch: see :func:`nnlab.flops`."""
+        from .cost import flops
+
+        return flops(self, batch_size)
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __getitem__(self, i: int) -> Layer:
+        return self.layers[i]
+
+    def __repr__(self) -> str:
+        rows = [f"  ({i}): {la!r}" for i, la in enumerate(self.layers)]
+        width = max(len(r) for r in rows)
+        lines = [
+            r.ljust(width) + f"  # {la.n_params:,} params" if la.n_params else r
+            for r, la in zip(rows, self.layers, strict=True)
+        ]
+        return "Sequential(\n" + "\n".join(lines) + f"\n)  # {self.n_params:,} parameters"
+
+
+def mlp(sizes: list[int], activation: str = "relu", *, init: str | None = None, rng=None,
+        dtype=np.float64) -> Sequential:
+    """Build a multilayer perceptron: Dense layers of ``sizes`` with ``activation`` between.
+
+    The output layer has no activation (losses work on logits). ``init`` defaults to
+    ``"xavier"`` for tanh/sigmoid and ``"he"`` otherwise. One ``rng`` seeds every layer.
+
+    Examples
+    --------
+    >>> mlp([2, 16, 3], "tanh", rng=0)  # doctest: +SKIP
+    """
+    if not isinstance(sizes, list | tuple) or len(sizes) < 2:
+        raise ValueError(f"mlp: sizes must list at least 2 layer widths, got {sizes!r}.")
+    get_activation(activation)  # fail early, with the message listing valid names
+    if init is None:
+        init = "xavier" if str(activation).lower() in ("tanh", "sigmoid") else "he"
+    gen = as_rng(rng, owner="mlp")
+    layers: list[Layer] = []
+    for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+        layers.append(Dense(a, b, init=init, rng=gen, dtype=dtype))
+        if k < len(sizes) - 2:
+            layers.append(copy.deepcopy(get_activation(activation)))
+    return Sequential(layers)
