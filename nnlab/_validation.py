@@ -41,8 +41,9 @@ def check_positive_int(value, name: str, *, owner: str) -> int:
     return int(value)
 
 
-def check_real(value, name: str, *, owner: str, low=None, high=None, low_open=False,
-               high_open=False) -> float:
+def check_real(
+    value, name: str, *, owner: str, low=None, high=None, low_open=False, high_open=False
+) -> float:
     """Return ``value`` as a float after checking it lies in the given interval."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{owner}: {name} must be a real number, got {value!r}.")
@@ -63,9 +64,7 @@ def as_float_array(X, name: str, *, owner: str, dtype=None) -> np.ndarray:
     """Convert ``X`` to a float array (of ``dtype`` if given) or raise ``TypeError``."""
     arr = np.asarray(X)
     if arr.dtype.kind not in "fiub":
-        raise TypeError(
-            f"{owner} expected {name} to be a numeric array, got dtype {arr.dtype}."
-        )
+        raise TypeError(f"{owner} expected {name} to be a numeric array, got dtype {arr.dtype}.")
     if dtype is not None:
         return arr.astype(dtype, copy=False)
     if arr.dtype not in FLOAT_DTYPES:

@@ -41,8 +41,7 @@ class Activation(Layer):
         cache = self._cache
         if cache is None:
             raise self._missing_cache()
-        if not (isinstance(dA, np.ndarray) and dA.shape == cache.shape
-                and dA.dtype == cache.dtype):
+        if not (isinstance(dA, np.ndarray) and dA.shape == cache.shape and dA.dtype == cache.dtype):
             dA = self._check_grad(dA, cache.shape, cache.dtype)
         return cache, dA
 
@@ -134,10 +133,11 @@ class LeakyReLU(Activation):
 
     def __init__(self, alpha: float = 0.01) -> None:
         super().__init__()
-        self.alpha = check_real(alpha, "alpha", owner="LeakyReLU", low=0.0, high=1.0,
-                                high_open=True)
+        self.alpha = check_real(
+            alpha, "alpha", owner="LeakyReLU", low=0.0, high=1.0, high_open=True
+        )
 
-    def f(self, x):  # noqa: D102 - instance methods here: the slope is a parameter
+    def f(self, x):
         x = np.asarray(x, dtype=float)
         return np.where(x > 0, x, self.alpha * x)
 

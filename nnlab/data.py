@@ -14,9 +14,11 @@ from ._validation import as_rng, check_positive_int, check_real
 
 
 def _check(owner: str, n_samples, noise, rng) -> tuple[int, float, np.random.Generator]:
-    return (check_positive_int(n_samples, "n_samples", owner=owner),
-            check_real(noise, "noise", owner=owner, low=0.0),
-            as_rng(rng, owner=owner))
+    return (
+        check_positive_int(n_samples, "n_samples", owner=owner),
+        check_real(noise, "noise", owner=owner, low=0.0),
+        as_rng(rng, owner=owner),
+    )
 
 
 def make_xor(n_samples: int = 200, noise: float = 0.1, rng=None):
@@ -39,17 +41,20 @@ def make_moons(n_samples: int = 200, noise: float = 0.1, rng=None):
     n, noise, gen = _check("make_moons", n_samples, noise, rng)
     y = np.arange(n) % 2
     t = gen.uniform(0.0, np.pi, size=n)
-    X = np.where(y[:, None] == 0,
-                 np.column_stack([np.cos(t), np.sin(t)]),
-                 np.column_stack([1.0 - np.cos(t), 0.5 - np.sin(t)]))
+    X = np.where(
+        y[:, None] == 0,
+        np.column_stack([np.cos(t), np.sin(t)]),
+        np.column_stack([1.0 - np.cos(t), 0.5 - np.sin(t)]),
+    )
     return X + gen.normal(0.0, noise, size=X.shape), y.astype(np.int64)
 
 
 def make_circles(n_samples: int = 200, noise: float = 0.05, rng=None, factor: float = 0.5):
     """An outer circle (class 0, radius 1) around an inner one (class 1, radius ``factor``)."""
     n, noise, gen = _check("make_circles", n_samples, noise, rng)
-    factor = check_real(factor, "factor", owner="make_circles", low=0.0, high=1.0,
-                        low_open=True, high_open=True)
+    factor = check_real(
+        factor, "factor", owner="make_circles", low=0.0, high=1.0, low_open=True, high_open=True
+    )
     y = np.arange(n) % 2
     t = gen.uniform(0.0, 2 * np.pi, size=n)
     r = np.where(y == 0, 1.0, factor)
@@ -102,20 +107,29 @@ def load_digits(test_size: float = 0.25, rng=0) -> Split:
     Split
         ``(X_train, X_test, y_train, y_test)``; X of shape ``(n, 64)``, y int labels.
     """
-    test_size = check_real(test_size, "test_size", owner="load_digits", low=0.0, high=1.0,
-                           low_open=True, high_open=True)
+    test_size = check_real(
+        test_size,
+        "test_size",
+        owner="load_digits",
+        low=0.0,
+        high=1.0,
+        low_open=True,
+        high_open=True,
+    )
     gen = as_rng(rng, owner="load_digits")
     try:
         from sklearn.datasets import load_digits as _sk_load_digits
     except ImportError:
-        raise ImportError("nnlab.data.load_digits needs scikit-learn: pip install "
-                          "scikit-learn (or pip install 'nnlab[data]').") from None
+        raise ImportError(
+            "nnlab.data.load_digits needs scikit-learn: pip install "
+            "scikit-learn (or pip install 'nnlab[data]')."
+        ) from None
     bunch = _sk_load_digits()
     X, y = bunch.data.astype(np.float64), bunch.target.astype(np.int64)
     test = np.zeros(len(y), dtype=bool)
     for c in np.unique(y):
         idx = gen.permutation(np.flatnonzero(y == c))
-        test[idx[: int(round(test_size * len(idx)))]] = True
+        test[idx[: round(test_size * len(idx))]] = True
     X_train, X_test = X[~test], X[test]
     mean = X_train.mean(axis=0)
     std = X_train.std(axis=0)

@@ -37,7 +37,12 @@ def zeros(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
     return np.zeros((n_in, n_out))
 
 
-INITIALIZERS: dict[str, Initializer] = {"he": he, "xavier": xavier, "normal": normal, "zeros": zeros}
+INITIALIZERS: dict[str, Initializer] = {
+    "he": he,
+    "xavier": xavier,
+    "normal": normal,
+    "zeros": zeros,
+}
 
 
 def get_initializer(init: str | Initializer, *, owner: str = "init") -> Initializer:

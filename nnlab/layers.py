@@ -44,9 +44,7 @@ class Layer:
         target = self._params[name]
         value = np.asarray(value)
         if value.shape != target.shape:
-            raise ValueError(
-                f"{self!r}: {name} must have shape {target.shape}, got {value.shape}."
-            )
+            raise ValueError(f"{self!r}: {name} must have shape {target.shape}, got {value.shape}.")
         target[...] = value
 
     def _rebind(self, name: str, param: np.ndarray, grad: np.ndarray) -> None:
@@ -130,16 +128,26 @@ class Dense(Layer):
         self._grads = {k: np.zeros_like(v) for k, v in self._params.items()}
         self._X: np.ndarray | None = None
 
-    W = property(lambda self: self._params["W"], lambda self, v: self._set_param("W", v),
-                 doc="Weights, shape (n_in, n_out).")
-    b = property(lambda self: self._params["b"], lambda self, v: self._set_param("b", v),
-                 doc="Bias, shape (n_out,).")
+    W = property(
+        lambda self: self._params["W"],
+        lambda self, v: self._set_param("W", v),
+        doc="Weights, shape (n_in, n_out).",
+    )
+    b = property(
+        lambda self: self._params["b"],
+        lambda self, v: self._set_param("b", v),
+        doc="Bias, shape (n_out,).",
+    )
     dW = property(lambda self: self._grads["W"], doc="dLoss/dW, shape (n_in, n_out).")
     db = property(lambda self: self._grads["b"], doc="dLoss/db, shape (n_out,).")
 
     def forward(self, X, *, cache: bool = True) -> np.ndarray:
-        if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.shape[1] == self.n_in
-                and X.dtype == self.dtype):
+        if not (
+            isinstance(X, np.ndarray)
+            and X.ndim == 2
+            and X.shape[1] == self.n_in
+            and X.dtype == self.dtype
+        ):
             X = check_2d(X, self.n_in, "X", owner=repr(self), dtype=self.dtype)
         Z = X @ self._params["W"]
         Z += self._params["b"]
@@ -150,8 +158,11 @@ class Dense(Layer):
         X = self._X
         if X is None:
             raise self._missing_cache()
-        if not (isinstance(dZ, np.ndarray) and dZ.shape == (X.shape[0], self.n_out)
-                and dZ.dtype == self.dtype):
+        if not (
+            isinstance(dZ, np.ndarray)
+            and dZ.shape == (X.shape[0], self.n_out)
+            and dZ.dtype == self.dtype
+        ):
             dZ = self._check_grad(dZ, (X.shape[0], self.n_out), self.dtype)
         np.matmul(X.T, dZ, out=self._grads["W"])
         np.sum(dZ, axis=0, out=self._grads["b"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 
 import numpy as np
 
@@ -46,7 +47,7 @@ class Sequential:
                     f"Sequential: layer {i} must be an nnlab layer, got {type(layer).__name__}."
                 )
         dense = [(i, la) for i, la in enumerate(layers) if isinstance(la, Dense)]
-        for (i, a), (j, b) in zip(dense, dense[1:], strict=False):
+        for (i, a), (j, b) in itertools.pairwise(dense):
             if a.n_out != b.n_in:
                 raise ValueError(
                     f"Sequential: layer {i} {a!r} outputs {a.n_out} features but layer {j} "
@@ -56,7 +57,8 @@ class Sequential:
         if len(dtypes) > 1:
             raise TypeError(
                 "Sequential: all Dense layers must share one dtype, got "
-                + ", ".join(f"layer {i}: {la.dtype}" for i, la in dense) + "."
+                + ", ".join(f"layer {i}: {la.dtype}" for i, la in dense)
+                + "."
             )
         self.layers = layers
         self.dtype = dtypes.pop() if dtypes else np.dtype(np.float64)
@@ -71,8 +73,11 @@ class Sequential:
         offset = 0
         for la, name, p in entries:
             end = offset + p.size
-            la._rebind(name, self.flat_params[offset:end].reshape(p.shape),
-                       self.flat_grads[offset:end].reshape(p.shape))
+            la._rebind(
+                name,
+                self.flat_params[offset:end].reshape(p.shape),
+                self.flat_grads[offset:end].reshape(p.shape),
+            )
             offset = end
 
     def forward(self, X, *, cache: bool = True) -> np.ndarray:
@@ -97,8 +102,11 @@ class Sequential:
 
     def parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
         """``[("0.W", W, dW), ("0.b", b, db), ...]``, named by layer index."""
-        return [(f"{i}.{name}", p, g) for i, la in enumerate(self.layers)
-                for name, p, g in la.parameters()]
+        return [
+            (f"{i}.{name}", p, g)
+            for i, la in enumerate(self.layers)
+            for name, p, g in la.parameters()
+        ]
 
     @property
     def n_params(self) -> int:
@@ -141,8 +149,14 @@ class Sequential:
         return "Sequential(\n" + "\n".join(lines) + f"\n)  # {self.n_params:,} parameters"
 
 
-def mlp(sizes: list[int], activation: str = "relu", *, init: str | None = None, rng=None,
-        dtype=np.float64) -> Sequential:
+def mlp(
+    sizes: list[int],
+    activation: str = "relu",
+    *,
+    init: str | None = None,
+    rng=None,
+    dtype=np.float64,
+) -> Sequential:
     """Build a multilayer perceptron: Dense layers of ``sizes`` with ``activation`` between.
 
     The output layer has no activation (losses work on logits). ``init`` defaults to
@@ -159,7 +173,7 @@ def mlp(sizes: list[int], activation: str = "relu", *, init: str | None = None, 
         init = "xavier" if str(activation).lower() in ("tanh", "sigmoid") else "he"
     gen = as_rng(rng, owner="mlp")
     layers: list[Layer] = []
-    for k, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True)):
+    for k, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers.append(Dense(a, b, init=init, rng=gen, dtype=dtype))
         if k < len(sizes) - 2:
             layers.append(copy.deepcopy(get_activation(activation)))

@@ -31,8 +31,12 @@ def _pairs(params, owner: str) -> list[tuple[np.ndarray, np.ndarray]]:
     if not params:
         raise ValueError(f"{owner}: params is empty; pass net.parameters().")
     for entry in params:
-        if not (isinstance(entry, tuple) and len(entry) == 3
-                and isinstance(entry[1], np.ndarray) and isinstance(entry[2], np.ndarray)):
+        if not (
+            isinstance(entry, tuple)
+            and len(entry) == 3
+            and isinstance(entry[1], np.ndarray)
+            and isinstance(entry[2], np.ndarray)
+        ):
             raise TypeError(
                 f"{owner}: params must be a list of (name, param, grad) tuples as returned by "
                 f"net.parameters(), got an entry of type {type(entry).__name__}."
@@ -70,8 +74,9 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
         super().__init__(params, lr)
-        self.momentum = check_real(momentum, "momentum", owner="SGD", low=0.0, high=1.0,
-                                   high_open=True)
+        self.momentum = check_real(
+            momentum, "momentum", owner="SGD", low=0.0, high=1.0, high_open=True
+        )
         self.weight_decay = check_real(weight_decay, "weight_decay", owner="SGD", low=0.0)
         self._velocity = [np.zeros_like(p) for p, _ in self._pairs] if self.momentum else None
         self._scratch = [np.empty_like(p) for p, _ in self._pairs]
@@ -93,7 +98,9 @@ class SGD(Optimizer):
             p -= tmp
 
     def __repr__(self) -> str:
-        return f"SGD(lr={self.lr:g}, momentum={self.momentum:g}, weight_decay={self.weight_decay:g})"
+        return (
+            f"SGD(lr={self.lr:g}, momentum={self.momentum:g}, weight_decay={self.weight_decay:g})"
+        )
 
 
 class Adam(Optimizer):

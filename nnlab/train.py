@@ -95,14 +95,27 @@ def _progress_bar(total: int, enabled: bool):
     try:
         from tqdm.auto import tqdm
     except ImportError:
-        warnings.warn("fit: progress=True needs tqdm (pip install tqdm); training without a "
-                      "progress bar.", stacklevel=3)
+        warnings.warn(
+            "fit: progress=True needs tqdm (pip install tqdm); training without a progress bar.",
+            stacklevel=3,
+        )
         return None
     return tqdm(total=total, desc="fit", unit="epoch")
 
 
-def fit(net, loss: Loss, optimizer, X, y, *, epochs: int, batch_size: int = 32, rng=None,
-        validation_data=None, progress: bool = True) -> History:
+def fit(
+    net,
+    loss: Loss,
+    optimizer,
+    X,
+    y,
+    *,
+    epochs: int,
+    batch_size: int = 32,
+    rng=None,
+    validation_data=None,
+    progress: bool = True,
+) -> History:
     """Train ``net`` with mini-batch gradient descent.
 
     Each epoch visits the samples in a fresh random order, in batches of ``batch_size`` (the
@@ -138,7 +151,9 @@ def fit(net, loss: Loss, optimizer, X, y, *, epochs: int, batch_size: int = 32, 
     if not isinstance(loss, Loss):
         raise TypeError(f"fit: loss must be an nnlab loss, got {type(loss).__name__}.")
     if not hasattr(optimizer, "step"):
-        raise TypeError(f"fit: optimizer must have a step() method, got {type(optimizer).__name__}.")
+        raise TypeError(
+            f"fit: optimizer must have a step() method, got {type(optimizer).__name__}."
+        )
     X = check_2d(X, net.n_in, "X", owner=owner, dtype=net.dtype)
     y = np.asarray(y)
     if len(y) != len(X):
@@ -153,30 +168,16 @@ def fit(net, loss: Loss, optimizer, X, y, *, epochs: int, batch_size: int = 32, 
     val = None
     if validation_data is not None:
         X_val, y_val = validation_data
-        val = (check_2d(X_val, net.n_in, "X_val", owner=owner, dtype=net.dtype),
-               np.asarray(y_val))
+        val = (check_2d(X_val, net.n_in, "X_val", owner=owner, dtype=net.dtype), np.asarray(y_val))
     gen = as_rng(rng, owner=owner)
     n = len(X)
     history = History()
     bar = _progress_bar(epochs, progress)
     try:
         for epoch in range(1, epochs + 1):
-            order = gen.permutation(n)
-            total_loss, correct = 0.0, 0
-            for batch, start in enumerate(range(0, n, batch_size), start=1):
-                idx = order[start:start + batch_size]
-                Xb, yb = X[idx], y[idx]
-                out = net.forward(Xb)
-                value = loss.forward(out, yb)
-                if not np.isfinite(value):
-                    _diverged(epoch, batch, f"the loss is {value}", optimizer)
-                net.backward(loss.backward(), input_grad=False)
-                if not np.isfinite(net.flat_grads).all():
-                    _diverged(epoch, batch, "a gradient is NaN or inf", optimizer)
-                optimizer.step()
-                total_loss += value * len(idx)
-                if classify:
-                    correct += int(np.sum(_labels(out, 0.0) == _target_labels(yb, owner)))
+            total_loss, correct = _train_epoch(
+                net, loss, optimizer, X, y, gen.permutation(n), batch_size, epoch, classify
+            )
             metrics = {"loss": total_loss / n}
             if classify:
                 metrics["accuracy"] = correct / n
@@ -185,7 +186,8 @@ def fit(net, loss: Loss, optimizer, X, y, *, epochs: int, batch_size: int = 32, 
                 metrics["val_loss"] = loss.forward(out, val[1])
                 if classify:
                     metrics["val_accuracy"] = float(
-                        np.mean(_labels(out, 0.0) == _target_labels(val[1], owner)))
+                        np.mean(_labels(out, 0.0) == _target_labels(val[1], owner))
+                    )
             history.append(**metrics)
             if bar is not None:
                 bar.set_postfix({k: f"{v:.4f}" for k, v in metrics.items()}, refresh=False)
@@ -194,6 +196,28 @@ def fit(net, loss: Loss, optimizer, X, y, *, epochs: int, batch_size: int = 32, 
         if bar is not None:
             bar.close()
     return history
+
+
+def _train_epoch(net, loss, optimizer, X, y, order, batch_size, epoch, classify):
+    """One pass over the data; returns the summed loss and the number of correct guesses."""
+    total_loss, correct = 0.0, 0
+    # Divergence is detected and reported below; NumPy's overflow warnings would only be noise.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for batch, start in enumerate(range(0, len(X), batch_size), start=1):
+            idx = order[start : start + batch_size]
+            yb = y[idx]
+            out = net.forward(X[idx])
+            value = loss.forward(out, yb)
+            if not np.isfinite(value):
+                _diverged(epoch, batch, f"the loss is {value}", optimizer)
+            net.backward(loss.backward(), input_grad=False)
+            if not np.isfinite(net.flat_grads).all():
+                _diverged(epoch, batch, "a gradient is NaN or inf", optimizer)
+            optimizer.step()
+            total_loss += value * len(idx)
+            if classify:
+                correct += int(np.sum(_labels(out, 0.0) == _target_labels(yb, "fit")))
+    return total_loss, correct
 
 
 def _diverged(epoch: int, batch: int, what: str, optimizer) -> None:

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from helpers import TOL, layer_input_grad_fd, param_grad_fd, relative_error
 
 import nnlab as nl
-from helpers import TOL, layer_input_grad_fd, param_grad_fd, relative_error
 
 SHAPES = [(1, 1, 1), (3, 4, 2), (7, 5, 6), (16, 3, 8)]
 ACTIVATIONS = [nl.Identity, nl.Sigmoid, nl.Tanh, nl.ReLU, lambda: nl.LeakyReLU(0.1), nl.Softmax]
@@ -54,8 +54,12 @@ def test_element_wise_f_and_df_agree_with_layers(rng):
     for cls in (nl.Sigmoid, nl.Tanh, nl.ReLU, nl.Identity):
         layer = cls()
         np.testing.assert_allclose(layer.f(x), layer.forward(x[:, None])[:, 0])
-        slope = np.array([layer_input_grad_fd(layer, x[i:i + 1, None], np.ones((1, 1)))[0, 0]
-                          for i in range(len(x))])
+        slope = np.array(
+            [
+                layer_input_grad_fd(layer, x[i : i + 1, None], np.ones((1, 1)))[0, 0]
+                for i in range(len(x))
+            ]
+        )
         np.testing.assert_allclose(layer.df(x), slope, rtol=1e-6, atol=1e-9)
     leaky = nl.LeakyReLU(0.2)
     np.testing.assert_allclose(leaky.df(x), np.where(x > 0, 1.0, 0.2))
@@ -112,8 +116,9 @@ def test_parameter_assignment_is_in_place(rng):
 @pytest.mark.parametrize("init", ["he", "xavier", "normal", "zeros"])
 def test_initializers_have_the_documented_scale(init):
     W = nl.Dense(400, 300, init=init, rng=0).W
-    expected = {"he": np.sqrt(2 / 400), "xavier": np.sqrt(2 / 700), "normal": 0.01,
-                "zeros": 0.0}[init]
+    expected = {"he": np.sqrt(2 / 400), "xavier": np.sqrt(2 / 700), "normal": 0.01, "zeros": 0.0}[
+        init
+    ]
     assert abs(W.std() - expected) <= 0.02 * expected + 1e-12
     assert abs(W.mean()) <= 0.01 * max(expected, 1e-3)
 
@@ -127,8 +132,14 @@ def test_callable_init_and_rng_reproducibility():
 
 
 def test_float32_stays_float32(rng):
-    net = nl.Sequential([nl.Dense(3, 5, rng=0, dtype=np.float32), nl.Sigmoid(),
-                         nl.Dense(5, 4, rng=0, dtype=np.float32), nl.Softmax()])
+    net = nl.Sequential(
+        [
+            nl.Dense(3, 5, rng=0, dtype=np.float32),
+            nl.Sigmoid(),
+            nl.Dense(5, 4, rng=0, dtype=np.float32),
+            nl.Softmax(),
+        ]
+    )
     Z = net.forward(rng.normal(size=(6, 3)))  # float64 input is cast to the network's dtype
     dX = net.backward(rng.normal(size=(6, 4)))
     assert Z.dtype == dX.dtype == np.float32
@@ -141,6 +152,7 @@ def test_float32_stays_float32(rng):
 def test_reprs_are_short_and_informative():
     assert repr(nl.Dense(2, 16)) == "Dense(2 -> 16, init='he')"
     assert repr(nl.Dense(2, 16, init="xavier", dtype=np.float32)) == (
-        "Dense(2 -> 16, init='xavier', dtype=float32)")
+        "Dense(2 -> 16, init='xavier', dtype=float32)"
+    )
     assert repr(nl.LeakyReLU(0.2)) == "LeakyReLU(alpha=0.2)"
     assert repr(nl.Tanh()) == "Tanh()"

@@ -1,0 +1,38 @@
+# `make book` and `make test` create or refresh .venv from requirements.txt by themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+NOTEBOOKS = $(shell $(BIN)/python .ci/toc_notebooks.py)
+
+.PHONY: book test lint unit nbval book-tests notebooks bench clean
+
+book: $(STAMP)  ## build the HTML book (warnings are errors) from the committed notebooks
+	$(BIN)/jupyter-book build . -W --keep-going
+	@echo "Book built: file://$(CURDIR)/_build/html/index.html"
+
+test: lint unit book nbval book-tests  ## everything CI checks
+
+lint: $(STAMP)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests --ignore=tests/book
+
+nbval: $(STAMP)
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg -p no:randomly $(NOTEBOOKS)
+
+book-tests: $(STAMP)
+	$(BIN)/python -m pytest tests/book
+
+notebooks: $(STAMP)  ## re-execute every notebook in place (refreshes outputs and widget state)
+	for nb in $(NOTEBOOKS); do $(BIN)/jupyter execute --inplace "$$nb" || exit 1; done
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+clean:
+	rm -rf _build .pytest_cache .ruff_cache .hypothesis
