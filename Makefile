@@ -8,7 +8,7 @@ NOTEBOOKS = $(shell $(BIN)/python .ci/toc_notebooks.py)
 .PHONY: book test lint unit nbval book-tests notebooks bench clean
 
 book: $(STAMP)  ## build the HTML book (warnings are errors) from the committed notebooks
-	$(BIN)/jupyter-book build . -W --keep-going
+	$(BIN)/jupyter-book build . -W --keep-going --all
 	@echo "Book built: file://$(CURDIR)/_build/html/index.html"
 
 test: lint unit book nbval book-tests  ## everything CI checks
@@ -20,13 +20,13 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/book
 
 nbval: $(STAMP)
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg -p no:randomly $(NOTEBOOKS)
+	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg $(NOTEBOOKS)
 
 book-tests: $(STAMP)
 	$(BIN)/python -m pytest tests/book
 
 notebooks: $(STAMP)  ## re-execute every notebook in place (refreshes outputs and widget state)
-	for nb in $(NOTEBOOKS); do $(BIN)/jupyter execute --inplace "$$nb" || exit 1; done
+	$(BIN)/python .ci/execute_notebooks.py $(NOTEBOOKS)
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

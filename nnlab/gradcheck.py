@@ -14,7 +14,7 @@ def numerical_gradient(
 
     ``x`` is perturbed in place, one entry at a time, and restored exactly; ``f`` must read
     it (directly or through a view). With ``order=2`` the error is O(eps^2) truncation plus
-    O(1e-16 |f| / eps) rounding; ``order=4`` uses the five-point stencil, O(eps^4) truncation,
+    O(1e-16 * abs(f) / eps) rounding; ``order=4`` uses the five-point stencil, O(eps^4) truncation,
     which allows a larger ``eps`` (say 1e-3) and so far less rounding error.
 
     Shapes

@@ -1,0 +1,119 @@
+"""Shared helpers for the book tests: where the book is, and what its table of contents lists.
+
+The pages and notebooks come from ``_toc.yml``; nothing is hard-coded here. Tests that need
+the built HTML use the ``built_html`` fixture, which fails with "run make book first" when
+``_build/html/index.html`` is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TOC = ROOT / "_toc.yml"
+BUILD = ROOT / "_build"
+HTML = BUILD / "html"
+SOURCE_SUFFIXES = (".ipynb", ".md", ".rst")
+
+
+def _toc_entries(node: object) -> Iterator[str]:
+    """Every ``file:`` (and each file matched by ``glob:``) in a jb-book toc, in order."""
+    if isinstance(node, dict):
+        for key in ("root", "file"):
+            if isinstance(node.get(key), str):
+                yield node[key]
+        if isinstance(node.get("glob"), str):
+            for path in sorted(ROOT.glob(node["glob"])):
+                if path.suffix in SOURCE_SUFFIXES:
+                    yield path.relative_to(ROOT).with_suffix("").as_posix()
+        for key in ("parts", "chapters", "sections"):
+            yield from _toc_entries(node.get(key))
+    elif isinstance(node, list):
+        for item in node:
+            yield from _toc_entries(item)
+
+
+def toc_docnames() -> list[str]:
+    """Docnames (paths from the root without suffix) in table-of-contents order."""
+    toc = yaml.safe_load(TOC.read_text(encoding="utf-8"))
+    names = []
+    for entry in _toc_entries(toc):
+        name = entry
+        if Path(entry).suffix in SOURCE_SUFFIXES:
+            name = Path(entry).with_suffix("").as_posix()
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def source_path(docname: str) -> Path | None:
+    """The source file of a toc entry, or None when no such file exists."""
+    for suffix in SOURCE_SUFFIXES:
+        path = ROOT / f"{docname}{suffix}"
+        if path.is_file():
+            return path
+    return None
+
+
+def toc_notebooks() -> list[Path]:
+    """The notebooks listed in the toc, in order."""
+    paths = (source_path(name) for name in toc_docnames())
+    return [p for p in paths if p is not None and p.suffix == ".ipynb"]
+
+
+def book_pages() -> list[str]:
+    """HTML pages to open in the browser, relative to _build/html: toc pages, index, search."""
+    return [f"{name}.html" for name in toc_docnames()] + ["genindex.html", "search.html"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "book: checks of the Jupyter Book sources or build")
+    config.addinivalue_line(
+        "markers", "browser: opens the built book in headless Chromium (needs `make book`)"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.book)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "toc_notebook" in metafunc.fixturenames:
+        notebooks = toc_notebooks()
+        metafunc.parametrize(
+            "toc_notebook", notebooks, ids=[p.relative_to(ROOT).as_posix() for p in notebooks]
+        )
+    if "book_page" in metafunc.fixturenames:
+        pages = book_pages()
+        metafunc.parametrize("book_page", pages, ids=pages)
+
+
+@pytest.fixture(scope="session")
+def book_root() -> Path:
+    """The repository root (where _config.yml and _toc.yml live)."""
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def toc() -> dict[str, Path | None]:
+    """Toc docnames, in order, mapped to their source files (None when missing)."""
+    return {name: source_path(name) for name in toc_docnames()}
+
+
+@pytest.fixture(scope="session")
+def built_html() -> Path:
+    """``_build/html``; fails when the book has not been built."""
+    if not (HTML / "index.html").is_file():
+        pytest.fail(
+            f"{HTML / 'index.html'} is missing: run make book first "
+            "(jupyter-book build . -W --keep-going)",
+            pytrace=False,
+        )
+    return HTML
