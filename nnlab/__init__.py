@@ -26,6 +26,7 @@ from .layers import Dense, Layer
 from .losses import BinaryCrossEntropy, Loss, MSELoss, SoftmaxCrossEntropy
 from .network import Sequential, mlp
 from .optim import SGD, Adam, Optimizer
+from .profile import PassEvent, cached_bytes, format_time, time_passes, trace
 from .train import History, accuracy, fit, predict
 
 __version__ = "0.1.0"
@@ -44,6 +45,7 @@ __all__ = [
     "Loss",
     "MSELoss",
     "Optimizer",
+    "PassEvent",
     "ReLU",
     "Sequential",
     "Sigmoid",
@@ -52,9 +54,11 @@ __all__ = [
     "Tanh",
     "__version__",
     "accuracy",
+    "cached_bytes",
     "data",
     "fit",
     "flops",
+    "format_time",
     "get_activation",
     "gradcheck",
     "init",
@@ -68,4 +72,6 @@ __all__ = [
     "numerical_gradient",
     "predict",
     "relative_error",
+    "time_passes",
+    "trace",
 ]

@@ -1,0 +1,141 @@
+"""Command line: ``python -m benchmarks [--quick] [--no-torch] [--rounds N] [--out STEM]``.
+
+Run from the repository root. Progress goes to stderr; the Markdown report to stdout and, with
+the JSON results and the figure, to ``benchmarks/results/latest.{md,json,png}``
+(``quick.*`` for ``--quick``, so that a smoke run does not replace the full results).
+
+If ``OPENBLAS_CORETYPE`` or ``OPENBLAS_L2_SIZE`` are set, they pin OpenBLAS to a kernel or
+cache size other than the one it detects, and OpenBLAS reads them only when it loads: the
+launcher therefore runs itself again, before NumPy is imported, without them (keep them with
+``--keep-blas-env``). The report says which were removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import sys
+import time
+from pathlib import Path
+
+from .config import BLAS_OVERRIDES, DTYPES, FULL, QUICK, SHAPES
+
+RESULTS = Path(__file__).resolve().parent / "results"
+_REMOVED = "NNLAB_BENCH_REMOVED_BLAS_ENV"  # set for the re-run: what the launcher unset
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Benchmark nnlab's training step, end-to-end training and memory.",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="a fast smoke run (few repeats; writes quick.*)"
+    )
+    parser.add_argument(
+        "--no-torch", action="store_true", help="skip PyTorch even if it is installed"
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        help="interleaved rounds per configuration (default: 5, quick: 2); each round "
+        "takes 12 timed samples per candidate (quick: 3)",
+    )
+    parser.add_argument(
+        "--out", type=Path, help="output path without suffix (default: benchmarks/results/latest)"
+    )
+    parser.add_argument(
+        "--keep-blas-env",
+        action="store_true",
+        help=f"do not re-run without {' and '.join(BLAS_OVERRIDES)}",
+    )
+    return parser.parse_args(argv)
+
+
+def _rerun_without_blas_overrides(argv: list[str]) -> None:
+    """Replace this process by the same command without the OpenBLAS overrides, if any."""
+    found = [name for name in BLAS_OVERRIDES if name in os.environ]
+    if not found:
+        return
+    env = {k: v for k, v in os.environ.items() if k not in found}
+    env[_REMOVED] = ",".join(f"{name}={os.environ[name]}" for name in found)
+    print(f"benchmarks: re-running without {', '.join(found)}", file=sys.stderr, flush=True)
+    os.execve(sys.executable, [sys.executable, "-m", "benchmarks", *argv], env)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace, removed: list[str]) -> dict:
+    """Run every benchmark, write the report, and return the results."""
+    from . import environment, report
+    from .endtoend import digits_race
+    from .memory import step_memory
+    from .steps import torch_version
+    from .suite import run_steps
+    from .targets import evaluate, lines
+
+    settings = QUICK if args.quick else FULL
+    if args.rounds:
+        settings = dataclasses.replace(settings, rounds=args.rounds)
+    use_torch = not args.no_torch and torch_version() is not None
+    if not use_torch:
+        reason = "--no-torch" if args.no_torch else "torch is not importable"
+        log(f"PyTorch comparison skipped ({reason}).")
+    env = environment.collect(removed, use_torch=use_torch)
+    for lib in env["blas_libraries"]:
+        log(
+            f"NumPy {env['numpy']}; BLAS {lib['internal_api']} {lib['version']}, "
+            f"kernel {lib['architecture']}, {lib['num_threads']} threads"
+        )
+    started, t0 = time.strftime("%Y-%m-%d %H:%M:%S"), time.perf_counter()
+    load_before = os.getloadavg()[0]
+    if load_before > 0.5:
+        log(f"Note: load average {load_before:.2f} before starting; expect noisy timings.")
+
+    log("Training steps (interleaved):")
+    steps, checks = run_steps(settings, use_torch=use_torch, log=log)
+    log("Peak memory of a step (tracemalloc) ...")
+    memory = [step_memory(s, d, settings.seed) for s in SHAPES for d in DTYPES]
+    log("Digits to 97%:")
+    digits = digits_race(settings.digits_repeats, settings.digits_max_epochs, settings.seed, log)
+
+    results = {
+        "meta": {
+            "mode": "quick" if args.quick else "full",
+            "settings": dataclasses.asdict(settings),
+            "repeats": settings.repeats,
+            "started": started,
+            "duration_s": time.perf_counter() - t0,
+            "load_average_1min": {"before": load_before, "after": os.getloadavg()[0]},
+        },
+        "environment": env,
+        "steps": steps,
+        "checks": checks,
+        "memory": memory,
+        "digits": digits,
+    }
+    results["targets"] = evaluate(results)
+    stem = args.out or RESULTS / ("quick" if args.quick else "latest")
+    paths = report.write(results, stem)
+    print(report.markdown(results))
+    print("Targets:")
+    print("\n".join(lines(results["targets"])))
+    log("Wrote " + ", ".join(str(p) for p in paths))
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    if not args.keep_blas_env:
+        _rerun_without_blas_overrides(argv)
+    removed = [x for x in os.environ.pop(_REMOVED, "").split(",") if x]
+    run(args, removed)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,345 @@
+"""The report: a Markdown document, a JSON file and a figure, written next to each other.
+
+Times are shown as ``median [min-max]`` of the samples, each sample being the mean of
+several calls (see :mod:`benchmarks.timing`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .config import DIGITS_BATCH, DIGITS_HIDDEN, DIGITS_LR, DIGITS_TARGET, THREADS
+from .targets import lines
+
+_UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"))
+
+
+def _unit(seconds: float) -> tuple[float, str]:
+    return next(((scale, name) for scale, name in _UNITS if seconds >= scale), _UNITS[-1])
+
+
+def fmt_time(seconds: float) -> str:
+    scale, unit = _unit(seconds)
+    return (
+        f"{seconds / scale:.3g} {unit}"
+        if seconds < scale * 100
+        else f"{seconds / scale:.0f} {unit}"
+    )
+
+
+def fmt_timing(timing: dict | None) -> str:
+    """``median [min-max]`` in one unit, or a dash."""
+    if timing is None:
+        return "–"
+    scale, unit = _unit(timing["median"])
+
+    def num(x: float) -> str:
+        return f"{x / scale:.3g}" if x < scale * 100 else f"{x / scale:.0f}"
+
+    return f"{num(timing['median'])} {unit} [{num(timing['min'])}–{num(timing['max'])}]"
+
+
+def fmt_bytes(n: float) -> str:
+    for scale, unit in ((1e6, "MB"), (1e3, "kB")):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n:.0f} B"
+
+
+def _ratio(x: float | None, digits: int = 2) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return out + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def _environment(env: dict, meta: dict) -> list[str]:
+    blas = "; ".join(
+        ", ".join(f"{k}={lib.get(k)}" for k in ("internal_api", "version", "architecture"))
+        + f", num_threads={lib.get('num_threads')} ({lib.get('threading_layer')})"
+        for lib in env["blas_libraries"]
+    )
+    torch = env["torch"]
+    torch_text = (
+        f"{torch['version']} (BLAS: {torch['blas']}, {torch['num_threads']} threads by default)"
+        if torch
+        else "not installed (or --no-torch): PyTorch columns and targets are skipped"
+    )
+    overrides = {k: v for k, v in env["blas_env"].items() if v is not None}
+    blas_env = (
+        "unset by the launcher: " + ", ".join(env["blas_env_removed"])
+        if env["blas_env_removed"]
+        else (f"**set: {overrides}** (the kernel may be pinned)" if overrides else "not set")
+    )
+    rows = [
+        ["CPU", f"{env['cpu']} ({env['cpu_count']} logical CPUs)"],
+        ["Python", f"{env['python']} on {env['platform']}"],
+        ["nnlab", f"{env['nnlab']} (git {env['git']})"],
+        ["NumPy", f"{env['numpy']}, built with {env['numpy_blas']}"],
+        ["BLAS in use (threadpoolctl)", blas],
+        ["OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE", blas_env],
+        ["PyTorch", torch_text],
+        ["scikit-learn", env["sklearn"] or "not installed"],
+        [
+            "Run",
+            f"{meta['mode']} mode, {meta['repeats']} timed samples per candidate, "
+            f"{meta['duration_s']:.0f} s, {meta['started']}; load average (1 min) "
+            f"{meta['load_average_1min']['before']:.2f} before, "
+            f"{meta['load_average_1min']['after']:.2f} after",
+        ],
+    ]
+    return _table(["", ""], rows)
+
+
+def _steps(rows: list[dict]) -> list[str]:
+    body = []
+    for r in rows:
+        t = r["timings"]
+        body.append(
+            [
+                r["label"],
+                r["dtype"],
+                str(r["threads"]),
+                fmt_timing(t["nnlab"]),
+                fmt_timing(t.get("torch")),
+                _ratio(r["torch_over_nnlab"]),
+                fmt_timing(t["gemm"]),
+                f"{r['gemm_gflops']:.0f}",
+                _ratio(r["nnlab_over_gemm"]),
+            ]
+        )
+    header = [
+        "shape",
+        "dtype",
+        "threads",
+        "nnlab step",
+        "PyTorch step",
+        "PyTorch / nnlab",
+        "GEMM bound",
+        "GEMM GFLOP/s",
+        "nnlab / GEMM",
+    ]
+    return _table(header, body)
+
+
+def _passes(rows: list[dict]) -> list[str]:
+    body = [
+        [
+            r["label"],
+            r["dtype"],
+            str(r["threads"]),
+            fmt_timing(r["timings"]["forward"]),
+            fmt_timing(r["timings"]["backward"]),
+            _ratio(r["bwd_over_fwd"]),
+            _ratio(r["bwd_over_fwd_flops"]),
+        ]
+        for r in rows
+    ]
+    header = [
+        "shape",
+        "dtype",
+        "threads",
+        "forward",
+        "backward",
+        "bwd / fwd time",
+        "bwd / fwd FLOPs",
+    ]
+    return _table(header, body)
+
+
+def _loop(rows: list[dict]) -> list[str]:
+    body = [
+        [
+            r["label"],
+            r["dtype"],
+            str(r["threads"]),
+            fmt_timing(r["timings"]["loop"]),
+            fmt_timing(r["timings"]["nnlab"]),
+            f"{r['loop_over_nnlab']:.1f}x",
+        ]
+        for r in rows
+        if "loop" in r["timings"]
+    ]
+    header = ["shape", "dtype", "threads", "per-sample loop", "nnlab (vectorized)", "loop / nnlab"]
+    return _table(header, body)
+
+
+def _checks(checks: list[dict]) -> list[str]:
+    def diff(c: dict, name: str) -> str:
+        if name not in c:
+            return "–"
+        return f"{c[name]['loss_rel_diff']:.1e} / {c[name]['grad_rel_diff']:.1e}"
+
+    body = [
+        [
+            c["shape"],
+            c["dtype"],
+            f"{c['nnlab_loss']:.6f}",
+            f"{c['torch']['loss']:.6f}" if "torch" in c else "–",
+            diff(c, "torch"),
+            diff(c, "loop"),
+            f"{c['tolerance']:g}",
+            "ok" if c["ok"] else "**DIFFERENT**",
+        ]
+        for c in checks
+    ]
+    header = [
+        "shape",
+        "dtype",
+        "nnlab loss",
+        "PyTorch loss",
+        "PyTorch: loss / grad rel. diff",
+        "loop: loss / grad rel. diff",
+        "tolerance",
+        "",
+    ]
+    return _table(header, body)
+
+
+def _digits(digits: dict) -> list[str]:
+    names = {
+        "nnlab": "nnlab (MLPClassifier's init)",
+        "nnlab_he": "nnlab (its own He init)",
+        "sklearn": "MLPClassifier",
+    }
+    body = []
+    for key, label in names.items():
+        s = digits.get(key)
+        if s is None:
+            continue
+        if s["reached"]:
+            high = "never" if s["seconds_max"] is None else f"{s['seconds_max']:.3f}"
+            wall = f"{s['seconds']:.3f} s [{s['seconds_min']:.3f}–{high}]"
+            epochs = f"{s['epochs']:g}"
+        else:
+            wall, epochs = "not reached", f"> {digits['max_epochs']}"
+        per_run = ", ".join("–" if e is None else str(e) for e in s["epochs_per_run"])
+        reached = f"{s['reached_runs']}/{s['runs']}"
+        body.append(
+            [label, wall, epochs, per_run, reached, f"{s['seconds_per_epoch'] * 1e3:.2f} ms"]
+        )
+    header = [
+        "",
+        f"wall time to {DIGITS_TARGET:.0%}",
+        "epochs",
+        "epochs per seed",
+        "runs reaching",
+        "training time / epoch",
+    ]
+    return _table(header, body)
+
+
+def _memory(memory: list[dict]) -> list[str]:
+    body = []
+    for m in memory:
+        top = m["top_live_sites"][0]
+        body.append(
+            [
+                m["shape"],
+                m["dtype"],
+                fmt_bytes(m["peak"]),
+                fmt_bytes(m["minimum_total"]),
+                f"{m['ratio']:.2f}",
+                fmt_bytes(m["parameter_bytes"]),
+                fmt_bytes(m["live_before_step"]),
+                fmt_bytes(m["transient"]),
+                f"`{top['site']}` ({fmt_bytes(top['bytes'])})",
+            ]
+        )
+    header = [
+        "shape",
+        "dtype",
+        "peak",
+        "theoretical minimum",
+        "peak / minimum",
+        "parameters",
+        "alive before the step",
+        "allocated by the step",
+        "largest live site",
+    ]
+    return _table(header, body)
+
+
+def markdown(results: dict) -> str:
+    """The whole report as Markdown."""
+    steps = results["steps"]
+    threads = ", ".join(str(t) for t in THREADS)
+    parts = [
+        "# nnlab benchmarks",
+        "",
+        *_environment(results["environment"], results["meta"]),
+        "",
+        "## Targets (medians; float32, 2 threads unless stated)",
+        "",
+        "```",
+        *lines(results["targets"]),
+        "```",
+        "",
+        "## Training step",
+        "",
+        "One SGD step: forward, softmax cross-entropy (MSE for (c)), backward without the "
+        "input gradient, update. PyTorch runs the same step eagerly from identical weights. "
+        "The GEMM bound is the step's matrix products alone (NumPy, preallocated outputs). "
+        f"Median [min–max] per step; BLAS threads: {threads}.",
+        "",
+        *_steps(steps),
+        "",
+        "## Forward and backward passes",
+        "",
+        "The network's passes alone (no loss, no update); the FLOP ratio is from "
+        "`nnlab.flops(net, batch, input_grad=False)`.",
+        "",
+        *_passes(steps),
+        "",
+        "## Per-sample Python loop",
+        "",
+        "The textbook formulation: for each sample, forward and backward with vectors, "
+        "accumulating `dW += outer(a, dz)`; then one update with the mean gradient.",
+        "",
+        *_loop(steps),
+        "",
+        "## Agreement after one step from identical weights",
+        "",
+        *_checks(results["checks"]),
+        "",
+        f"## End to end: digits to {DIGITS_TARGET:.0%} test accuracy",
+        "",
+        f"Hidden layers {DIGITS_HIDDEN}, ReLU, Adam lr {DIGITS_LR:g}, batches of "
+        f"{DIGITS_BATCH}, float64 (MLPClassifier's defaults, `partial_fit` per epoch; nnlab "
+        "`fit` per epoch); test accuracy checked after every epoch, checks included in the wall"
+        f" time. Median over {results['digits']['nnlab']['runs']} seeds [min–max].",
+        "",
+        *_digits(results["digits"]),
+        "",
+        "## Peak memory of a steady-state training step (tracemalloc)",
+        "",
+        "Theoretical minimum: parameters + gradients + optimizer state (none for plain SGD) + "
+        "cached activations (each hidden output once, and the output).",
+        "",
+        *_memory(results["memory"]),
+        "",
+    ]
+    return "\n".join(parts)
+
+
+def _replace(path: Path, write) -> None:
+    """Write through a temporary file, so a crash never leaves a half-written report."""
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+def write(results: dict, stem: Path) -> list[Path]:
+    """Write ``stem``.md, .json and .png; return their paths."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    md, js, png = (stem.with_suffix(ext) for ext in (".md", ".json", ".png"))
+    _replace(md, lambda p: p.write_text(markdown(results), encoding="utf-8"))
+    _replace(js, lambda p: p.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8"))
+    from .figure import draw
+
+    _replace(png, lambda p: draw(results, p))
+    return [md, js, png]

@@ -1,0 +1,274 @@
+"""The timed callables: one training step of each implementation, and its references.
+
+* :func:`nnlab_step`: nnlab's public API (forward, loss, backward without the input
+  gradient, SGD update).
+* :func:`torch_step`: the same step in PyTorch, from identical initial weights (torch is
+  imported only here, lazily).
+* :func:`gemm_bound`: the step's matrix products alone, on preallocated outputs.
+* :class:`PerSampleLoop`: the textbook formulation, one sample at a time with vectors.
+* :func:`nnlab_passes`: forward and backward on their own, for the backward/forward ratio.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Callable
+
+import numpy as np
+
+import nnlab as nl
+
+from .config import LR, Shape
+
+
+def make_batch(shape: Shape, dtype: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed random batch: ``X`` of ``dtype`` and targets (int labels, or values for MSE)."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((shape.batch, shape.sizes[0])).astype(dtype)
+    if shape.loss == "ce":
+        y = rng.integers(0, shape.sizes[-1], shape.batch)
+    else:
+        y = rng.standard_normal((shape.batch, shape.sizes[-1])).astype(dtype)
+    return X, y
+
+
+def build_net(shape: Shape, dtype: str, seed: int) -> nl.Sequential:
+    """nnlab's MLP for ``shape`` (He init for ReLU, Xavier for tanh), seeded."""
+    return nl.mlp(list(shape.sizes), shape.activation, rng=seed, dtype=dtype)
+
+
+def make_loss(shape: Shape) -> nl.Loss:
+    return nl.SoftmaxCrossEntropy() if shape.loss == "ce" else nl.MSELoss()
+
+
+def nnlab_step(
+    net: nl.Sequential, loss: nl.Loss, X: np.ndarray, y: np.ndarray, lr: float = LR
+) -> Callable[[], float]:
+    """One SGD training step of ``net`` on ``(X, y)``, through nnlab's public API."""
+    opt = nl.SGD(net.parameters(), lr=lr)
+
+    def step() -> float:
+        value = loss.forward(net.forward(X), y)
+        net.backward(loss.backward(), input_grad=False)
+        opt.step()
+        return value
+
+    return step
+
+
+def nnlab_passes(
+    net: nl.Sequential, loss: nl.Loss, X: np.ndarray, y: np.ndarray
+) -> tuple[Callable[[], object], Callable[[], object]]:
+    """``(forward, backward)``: the network's two passes alone (no loss, no update)."""
+    loss.forward(net.forward(X), y)
+    dZ = loss.backward()
+    return (lambda: net.forward(X)), (lambda: net.backward(dZ, input_grad=False))
+
+
+def gemm_bound(shape: Shape, dtype: str, seed: int) -> tuple[Callable[[], None], int]:
+    """The step's matrix products alone, in step order, into preallocated outputs.
+
+    Forward ``Z = X @ W`` per layer; backward, last layer first, ``dW = X.T @ dZ`` per layer
+    and ``dX = dZ @ W.T`` for all but the first. Operands are laid out as nnlab's (the
+    transposes are views), so BLAS receives the same calls. Returns ``(run, flops)``.
+    """
+    rng = np.random.default_rng(seed)
+    n = shape.batch
+
+    def rand(*dims: int) -> np.ndarray:
+        return rng.standard_normal(dims).astype(dtype)
+
+    forward, backward = [], []
+    for layer, (n_in, n_out) in enumerate(itertools.pairwise(shape.sizes)):
+        X, W, dZ = rand(n, n_in), rand(n_in, n_out), rand(n, n_out)
+        forward.append((X, W, np.empty((n, n_out), dtype)))
+        products = [(X.T, dZ, np.empty((n_in, n_out), dtype))]
+        if layer:
+            products.append((dZ, W.T, np.empty((n, n_in), dtype)))
+        backward.append(products)
+    products = forward + [p for layer in reversed(backward) for p in layer]
+    flops = sum(2 * a.shape[0] * a.shape[1] * b.shape[1] for a, b, _ in products)
+
+    def run() -> None:
+        for a, b, out in products:
+            np.matmul(a, b, out=out)
+
+    return run, flops
+
+
+def flop_ratio(net: nl.Sequential, batch: int) -> float:
+    """Backward over forward FLOPs of ``net`` (``nnlab.flops``, without the input gradient)."""
+    rows = nl.flops(net, batch, input_grad=False)
+    return sum(r["backward"] for r in rows) / sum(r["forward"] for r in rows)
+
+
+class PerSampleLoop:
+    """The textbook formulation of a mini-batch step: a Python loop over the samples.
+
+    For each sample, a forward pass with vectors (``z = a @ W + b``) and a backward pass
+    accumulating ``dW += outer(a, dz)``, ``db += dz``; then the mean gradient updates the
+    parameters (SGD). Works on copies of ``net``'s parameters, in ``net``'s dtype.
+    """
+
+    def __init__(self, net: nl.Sequential, shape: Shape, lr: float = LR) -> None:
+        dense = [la for la in net.layers if isinstance(la, nl.Dense)]
+        self.Ws = [la.W.copy() for la in dense]
+        self.bs = [la.b.copy() for la in dense]
+        self.dWs = [np.zeros_like(W) for W in self.Ws]
+        self.dbs = [np.zeros_like(b) for b in self.bs]
+        self.relu = shape.activation == "relu"
+        self.cross_entropy = shape.loss == "ce"
+        self.lr = lr
+
+    def _output_grad(self, z: np.ndarray, target) -> tuple[float, np.ndarray]:
+        if self.cross_entropy:
+            shifted = z - z.max()
+            e = np.exp(shifted)
+            total = e.sum()
+            dz = e / total
+            value = float(np.log(total) - shifted[target])
+            dz[target] -= 1.0
+            return value, dz
+        diff = z - target
+        return float(diff @ diff) / diff.size, diff * (2.0 / diff.size)
+
+    def step(self, X: np.ndarray, y: np.ndarray) -> float:
+        """One SGD step on the batch; returns the mean loss."""
+        for g in itertools.chain(self.dWs, self.dbs):
+            g[...] = 0.0
+        last = len(self.Ws) - 1
+        total = 0.0
+        for x, target in zip(X, y, strict=True):
+            activations = [x]
+            for layer, (W, b) in enumerate(zip(self.Ws, self.bs, strict=True)):
+                z = activations[-1] @ W + b
+                if layer < last:
+                    activations.append(np.maximum(z, 0.0) if self.relu else np.tanh(z))
+            value, dz = self._output_grad(z, target)
+            total += value
+            for layer in range(last, -1, -1):
+                a = activations[layer]
+                self.dWs[layer] += np.outer(a, dz)
+                self.dbs[layer] += dz
+                if layer:
+                    da = self.Ws[layer] @ dz
+                    dz = da * (a > 0) if self.relu else da * (1.0 - a * a)
+        n = len(X)
+        for W, b, dW, db in zip(self.Ws, self.bs, self.dWs, self.dbs, strict=True):
+            dW /= n
+            db /= n
+            W -= self.lr * dW
+            b -= self.lr * db
+        return total / n
+
+    def bind(self, X: np.ndarray, y: np.ndarray) -> Callable[[], float]:
+        """The step on a fixed batch, as a callable for the timer."""
+        return functools.partial(self.step, X, y)
+
+    def flat_grads(self) -> np.ndarray:
+        """The last mean gradient, in the order of ``Sequential.flat_grads``."""
+        pairs = zip(self.dWs, self.dbs, strict=True)
+        return np.concatenate([a.ravel() for pair in pairs for a in pair])
+
+
+@functools.cache
+def torch_version() -> str | None:
+    """PyTorch's version, or None when it cannot be imported."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    return torch.__version__
+
+
+def torch_step(
+    net: nl.Sequential, shape: Shape, X: np.ndarray, y: np.ndarray, lr: float = LR
+) -> tuple[Callable[[], object], object]:
+    """The same SGD step in PyTorch (CPU, eager), from a copy of ``net``'s current weights.
+
+    Returns ``(step, model)``; ``step()`` returns the loss as a 0-d tensor. The step is the
+    idiomatic one: ``zero_grad``, forward, ``cross_entropy``/``mse_loss``, ``backward``,
+    ``torch.optim.SGD.step`` with its defaults.
+    """
+    import torch
+    import torch.nn.functional as F
+
+    layers = []
+    for la in net.layers:
+        if isinstance(la, nl.Dense):
+            linear = torch.nn.Linear(la.n_in, la.n_out, dtype=getattr(torch, la.dtype.name))
+            with torch.no_grad():
+                linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(la.W.T)))
+                linear.bias.copy_(torch.from_numpy(la.b.copy()))
+            layers.append(linear)
+        elif isinstance(la, nl.ReLU):
+            layers.append(torch.nn.ReLU())
+        elif isinstance(la, nl.Tanh):
+            layers.append(torch.nn.Tanh())
+        else:
+            raise TypeError(f"torch_step: no PyTorch counterpart for {la!r}.")
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    loss_fn = F.cross_entropy if shape.loss == "ce" else F.mse_loss
+
+    def step():
+        opt.zero_grad()
+        loss = loss_fn(model(Xt), yt)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return step, model
+
+
+def torch_flat_grads(model) -> np.ndarray:
+    """The gradients of a model built by :func:`torch_step`, in nnlab's flat order."""
+    parts = []
+    for module in model:
+        if hasattr(module, "weight"):
+            parts += [module.weight.grad.T.numpy().ravel(), module.bias.grad.numpy()]
+    return np.concatenate(parts)
+
+
+# Agreement after one step (both the relative loss difference and the gradient difference
+# relative to the largest gradient): summation orders differ, by a few ulps times sqrt(n).
+TOLERANCE = {"float32": 1e-5, "float64": 1e-12}
+
+
+def _rel(a: float, b: float) -> float:
+    return abs(a - b) / max(abs(b), 1e-30)
+
+
+def _grad_rel(g: np.ndarray, ref: np.ndarray) -> float:
+    return float(np.max(np.abs(g - ref)) / max(float(np.max(np.abs(ref))), 1e-30))
+
+
+def agreement(shape: Shape, dtype: str, seed: int, *, with_torch: bool, with_loop: bool) -> dict:
+    """Run one step from identical weights in each implementation and compare with nnlab.
+
+    Returns the first-step losses, their relative differences to nnlab's, the gradients'
+    relative differences, the tolerance of ``dtype`` and whether everything is within it.
+    """
+    X, y = make_batch(shape, dtype, seed)
+    net = build_net(shape, dtype, seed)
+    others: dict[str, tuple[Callable[[], float], Callable[[], np.ndarray]]] = {}
+    if with_torch:
+        step, model = torch_step(net, shape, X, y)
+        others["torch"] = (lambda: float(step().item())), (lambda: torch_flat_grads(model))
+    if with_loop:
+        loop = PerSampleLoop(net, shape)
+        others["loop"] = loop.bind(X, y), loop.flat_grads
+    ref_loss = nnlab_step(net, make_loss(shape), X, y)()
+    ref_grads = net.flat_grads.copy()
+    tol = TOLERANCE[dtype]
+    result = {"shape": shape.key, "dtype": dtype, "nnlab_loss": ref_loss, "tolerance": tol}
+    ok = True
+    for name, (run, grads) in others.items():
+        value = run()
+        loss_rel, grad_rel = _rel(value, ref_loss), _grad_rel(grads(), ref_grads)
+        result[name] = {"loss": value, "loss_rel_diff": loss_rel, "grad_rel_diff": grad_rel}
+        ok &= loss_rel <= tol and grad_rel <= tol
+    result["ok"] = bool(ok)
+    return result

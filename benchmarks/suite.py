@@ -1,0 +1,125 @@
+"""The step benchmarks: every shape x dtype x thread count, candidates timed side by side.
+
+For each configuration the candidates are nnlab's step, PyTorch's step (optional), the GEMM
+bound, nnlab's forward and backward passes alone, and (for the shapes in ``LOOP_SHAPES``) the
+per-sample Python loop. NumPy's BLAS threads are set with threadpoolctl, PyTorch's with
+``torch.set_num_threads``, both for the whole configuration.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+
+from threadpoolctl import threadpool_limits
+
+from .config import DTYPES, LOOP_SHAPES, SHAPES, THREADS, Settings, Shape
+from .steps import (
+    PerSampleLoop,
+    agreement,
+    build_net,
+    flop_ratio,
+    gemm_bound,
+    make_batch,
+    make_loss,
+    nnlab_passes,
+    nnlab_step,
+    torch_step,
+)
+from .timing import measure
+
+
+@contextlib.contextmanager
+def torch_threads(n: int, enabled: bool) -> Iterator[None]:
+    """Set PyTorch's intra-op thread count for the block (no-op when torch is not used)."""
+    if not enabled:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def candidates(shape: Shape, dtype: str, seed: int, *, use_torch: bool) -> tuple[dict, dict]:
+    """The timed callables of one configuration, and its FLOP counts."""
+    X, y = make_batch(shape, dtype, seed)
+    net = build_net(shape, dtype, seed)
+    timed: dict[str, Callable[[], object]] = {}
+    if use_torch:
+        timed["torch"], _ = torch_step(net, shape, X, y)  # from the same initial weights
+    if shape.key in LOOP_SHAPES:
+        timed["loop"] = PerSampleLoop(net, shape).bind(X, y)
+    timed["nnlab"] = nnlab_step(net, make_loss(shape), X, y)
+    timed["forward"], timed["backward"] = nnlab_passes(
+        build_net(shape, dtype, seed), make_loss(shape), X, y
+    )
+    timed["gemm"], flops = gemm_bound(shape, dtype, seed)
+    return timed, {"gemm_flops": flops, "bwd_over_fwd_flops": flop_ratio(net, shape.batch)}
+
+
+def _summary(shape: Shape, dtype: str, threads: int, timings: dict, flops: dict) -> dict:
+    med = {name: t.median for name, t in timings.items()}
+    return {
+        "shape": shape.key,
+        "label": shape.label,
+        "dtype": dtype,
+        "threads": threads,
+        "timings": {name: t.to_dict() for name, t in timings.items()},
+        **flops,
+        "gemm_gflops": flops["gemm_flops"] / med["gemm"] / 1e9,
+        "nnlab_over_gemm": med["nnlab"] / med["gemm"],
+        "bwd_over_fwd": med["backward"] / med["forward"],
+        "torch_over_nnlab": med["torch"] / med["nnlab"] if "torch" in med else None,
+        "loop_over_nnlab": med["loop"] / med["nnlab"] if "loop" in med else None,
+    }
+
+
+def run_steps(
+    settings: Settings, *, use_torch: bool, log: Callable[[str], None]
+) -> tuple[list[dict], list[dict]]:
+    """Time every configuration; return ``(rows, checks)``.
+
+    ``checks`` holds, per shape and dtype, the agreement of one step of PyTorch and of the
+    per-sample loop with nnlab's (first-step loss and gradients).
+    """
+    checks = []
+    for shape in SHAPES:
+        for dtype in DTYPES:
+            check = agreement(
+                shape,
+                dtype,
+                settings.seed,
+                with_torch=use_torch,
+                with_loop=shape.key in LOOP_SHAPES,
+            )
+            checks.append(check)
+            if not check["ok"]:
+                log(f"  WARNING: {shape.label} {dtype}: implementations disagree: {check}")
+    configs = [(s, d, t) for s in SHAPES for d in DTYPES for t in THREADS]
+    rows = []
+    for i, (shape, dtype, threads) in enumerate(configs, start=1):
+        with threadpool_limits(limits=threads, user_api="blas"), torch_threads(threads, use_torch):
+            timed, flops = candidates(shape, dtype, settings.seed, use_torch=use_torch)
+            timings = measure(
+                timed,
+                rounds=settings.rounds,
+                samples_per_round=settings.samples_per_round,
+                min_sample_time=settings.min_sample_time,
+                settle_time=settings.settle_time,
+                warmup_time=settings.warmup_time,
+                seed=settings.seed + i,
+            )
+        row = _summary(shape, dtype, threads, timings, flops)
+        rows.append(row)
+        versus = f", torch/nnlab {row['torch_over_nnlab']:.2f}" if use_torch else ""
+        log(
+            f"  [{i}/{len(configs)}] {shape.label} {dtype} {threads} thread(s): "
+            f"nnlab {timings['nnlab'].median * 1e6:,.1f} us{versus}, "
+            f"{row['nnlab_over_gemm']:.2f}x GEMM bound"
+        )
+    return rows, checks
