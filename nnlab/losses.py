@@ -39,6 +39,17 @@ class Loss:
             )
         return P
 
+    def _same_shape_target(self, target, P: np.ndarray) -> np.ndarray:
+        """Targets as a float array shaped like ``P``; ``(n,)`` is accepted for ``(n, 1)``."""
+        T = as_float_array(target, "target", owner=repr(self), dtype=P.dtype)
+        if T.shape == P.shape:
+            return T
+        if T.ndim == 1 and P.shape == (T.shape[0], 1):
+            return T.reshape(-1, 1)
+        raise ValueError(
+            f"{self!r} expected target of shape {P.shape} (the prediction's), got {T.shape}."
+        )
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
@@ -57,15 +68,7 @@ class MSELoss(Loss):
 
     def forward(self, prediction, target) -> float:
         P = self._prediction(prediction)
-        T = as_float_array(target, "target", owner=repr(self), dtype=P.dtype)
-        if T.shape != P.shape:
-            if T.ndim == 1 and P.shape == (T.shape[0], 1):
-                T = T.reshape(-1, 1)
-            else:
-                raise ValueError(
-                    f"{self!r} expected target of shape {P.shape} (the prediction's), "
-                    f"got {T.shape}."
-                )
+        T = self._same_shape_target(target, P)
         diff = P - T
         self._cache = (diff,)
         return float(np.vdot(diff, diff)) / diff.size
@@ -153,15 +156,7 @@ class BinaryCrossEntropy(Loss):
 
     def forward(self, prediction, target) -> float:
         Z = self._prediction(prediction)
-        T = as_float_array(target, "target", owner=repr(self), dtype=Z.dtype)
-        if T.shape != Z.shape:
-            if T.ndim == 1 and Z.shape == (T.shape[0], 1):
-                T = T.reshape(-1, 1)
-            else:
-                raise ValueError(
-                    f"{self!r} expected target of shape {Z.shape} (the prediction's), "
-                    f"got {T.shape}."
-                )
+        T = self._same_shape_target(target, Z)
         if T.size and (T.min() < 0 or T.max() > 1):
             raise ValueError(
                 f"{self!r} expected targets in [0, 1], got values in [{T.min()}, {T.max()}]."
