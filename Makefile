@@ -8,6 +8,7 @@ NOTEBOOKS = $(shell $(BIN)/python .ci/toc_notebooks.py)
 .PHONY: book test lint unit nbval book-tests notebooks bench clean
 
 book: $(STAMP)  ## build the HTML book (warnings are errors) from the committed notebooks
+	rm -rf _build/html _build/screenshots
 	$(BIN)/jupyter-book build . -W --keep-going --all
 	@echo "Book built: file://$(CURDIR)/_build/html/index.html"
 
