@@ -50,13 +50,46 @@ def _pairs(params, owner: str) -> list[tuple[np.ndarray, np.ndarray]]:
     return list(zip(ps, gs, strict=True))
 
 
+# Updates run over blocks of this many elements with one small scratch buffer: no
+# parameter-sized temporary is ever allocated, and each block stays in the CPU cache
+# between the few passes an update makes over it.
+BLOCK = 1 << 15
+
+
 class Optimizer:
-    """Base class: holds ``(param, grad)`` pairs and a learning rate ``lr``."""
+    """Base class: holds ``(param, grad)`` pairs and a learning rate ``lr``.
+
+    Subclasses list their per-parameter state arrays in ``state`` names and get, in
+    ``self._blocks``, tuples ``(param, grad, scratch, *state)`` of flat views of at most
+    ``BLOCK`` elements each, so one ``step`` is a short loop of in-place NumPy calls.
+    """
+
+    state: tuple[str, ...] = ()
 
     def __init__(self, params, lr: float) -> None:
         owner = type(self).__name__
         self.lr = check_real(lr, "lr", owner=owner, low=0.0, low_open=True)
         self._pairs = _pairs(params, owner)
+        for name in self.state:
+            setattr(self, name, [np.zeros_like(p) for p, _ in self._pairs])
+        largest = max(p.size for p, _ in self._pairs)
+        self._scratch = np.empty(min(largest, BLOCK), dtype=self._pairs[0][0].dtype)
+        self._blocks = []
+        for i, (p, g) in enumerate(self._pairs):
+            flat = [p.reshape(-1), g.reshape(-1)] + [
+                getattr(self, name)[i].reshape(-1) for name in self.state
+            ]
+            for start in range(0, p.size, BLOCK):
+                end = min(start + BLOCK, p.size)
+                scratch = self._scratch[: end - start]
+                self._blocks.append(
+                    (
+                        flat[0][start:end],
+                        flat[1][start:end],
+                        scratch,
+                        *(a[start:end] for a in flat[2:]),
+                    )
+                )
 
     def step(self) -> None:
         """Apply one update to every parameter, in place, from its current gradient."""
@@ -73,24 +106,23 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
-        super().__init__(params, lr)
         self.momentum = check_real(
             momentum, "momentum", owner="SGD", low=0.0, high=1.0, high_open=True
         )
         self.weight_decay = check_real(weight_decay, "weight_decay", owner="SGD", low=0.0)
-        self._velocity = [np.zeros_like(p) for p, _ in self._pairs] if self.momentum else None
-        self._scratch = [np.empty_like(p) for p, _ in self._pairs]
+        # A velocity buffer only when momentum needs one.
+        self.state = ("_velocity",) if self.momentum else ()
+        super().__init__(params, lr)
 
     def step(self) -> None:
         lr, mu, wd = self.lr, self.momentum, self.weight_decay
-        for i, (p, g) in enumerate(self._pairs):
-            tmp = self._scratch[i]
+        for p, g, tmp, *velocity in self._blocks:
             if wd:
                 np.multiply(p, wd, out=tmp)
                 tmp += g
                 g = tmp
             if mu:
-                v = self._velocity[i]
+                v = velocity[0]
                 v *= mu
                 v += g
                 g = v
@@ -112,6 +144,8 @@ class Adam(Optimizer):
     ``param -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)``.
     """
 
+    state = ("_m", "_v")
+
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
         super().__init__(params, lr)
         if not (isinstance(betas, tuple | list) and len(betas) == 2):
@@ -122,9 +156,6 @@ class Adam(Optimizer):
         )
         self.eps = check_real(eps, "eps", owner="Adam", low=0.0, low_open=True)
         self.t = 0
-        self._m = [np.zeros_like(p) for p, _ in self._pairs]
-        self._v = [np.zeros_like(p) for p, _ in self._pairs]
-        self._scratch = [np.empty_like(p) for p, _ in self._pairs]
 
     def step(self) -> None:
         b1, b2 = self.betas
@@ -133,7 +164,7 @@ class Adam(Optimizer):
         c1, c2 = 1.0 - b1**self.t, 1.0 - b2**self.t
         step = self.lr * math.sqrt(c2) / c1
         eps = self.eps * math.sqrt(c2)
-        for (p, g), m, v, tmp in zip(self._pairs, self._m, self._v, self._scratch, strict=True):
+        for p, g, tmp, m, v in self._blocks:
             m *= b1
             np.multiply(g, 1.0 - b1, out=tmp)
             m += tmp

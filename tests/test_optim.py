@@ -76,3 +76,27 @@ def test_optimizer_reprs():
     params = make_net().parameters()
     assert repr(nl.SGD(params, 0.1)) == "SGD(lr=0.1, momentum=0, weight_decay=0)"
     assert repr(nl.Adam(params)) == "Adam(lr=0.001, betas=(0.9, 0.999), eps=1e-08)"
+
+
+@pytest.mark.parametrize(
+    "make", [lambda p: nl.SGD(p, 0.1, momentum=0.9, weight_decay=1e-3), lambda p: nl.Adam(p)]
+)
+def test_step_spanning_many_blocks_allocates_no_parameter_sized_array(make):
+    import tracemalloc
+
+    from nnlab.optim import BLOCK
+
+    net = nl.mlp([500, 200, 10], "relu", rng=0, dtype=np.float32)
+    assert net.n_params > 3 * BLOCK
+    net.flat_grads[:] = np.random.default_rng(0).normal(size=net.n_params)
+    reference = net.astype(np.float64)  # the same update computed in float64
+    opt, ref_opt = make(net.parameters()), make(reference.parameters())
+    opt.step()
+    ref_opt.step()
+    tracemalloc.start()
+    opt.step()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    ref_opt.step()
+    assert peak < net.flat_params.nbytes / 10
+    np.testing.assert_allclose(net.flat_params, reference.flat_params, rtol=1e-5, atol=1e-6)
