@@ -127,6 +127,7 @@ class Dense(Layer):
         self._params = {"W": W.astype(self.dtype), "b": np.zeros(self.n_out, self.dtype)}
         self._grads = {k: np.zeros_like(v) for k, v in self._params.items()}
         self._X: np.ndarray | None = None
+        self._ones = np.ones(0, dtype=self.dtype)
 
     W = property(
         lambda self: self._params["W"],
@@ -149,7 +150,7 @@ class Dense(Layer):
             and X.dtype == self.dtype
         ):
             X = check_2d(X, self.n_in, "X", owner=repr(self), dtype=self.dtype)
-        Z = X @ self._params["W"]
+        Z = np.dot(X, self._params["W"])
         Z += self._params["b"]
         self._X = X if cache else None
         return Z
@@ -164,9 +165,15 @@ class Dense(Layer):
             and dZ.dtype == self.dtype
         ):
             dZ = self._check_grad(dZ, (X.shape[0], self.n_out), self.dtype)
-        np.matmul(X.T, dZ, out=self._grads["W"])
-        np.sum(dZ, axis=0, out=self._grads["b"])
-        return dZ @ self._params["W"].T if input_grad else None
+        # np.dot with out= goes straight to BLAS; the column sums for db are a matrix-vector
+        # product with a vector of ones, several times cheaper than np.sum(axis=0) on
+        # small batches.
+        n = X.shape[0]
+        if self._ones.shape[0] < n:
+            self._ones = np.ones(n, dtype=self.dtype)
+        np.dot(X.T, dZ, out=self._grads["W"])
+        np.dot(self._ones[:n], dZ, out=self._grads["b"])
+        return np.dot(dZ, self._params["W"].T) if input_grad else None
 
     def flops(self, batch_size: int) -> dict[str, int]:
         """Floating-point operations for a batch: forward, and backward split by product.

@@ -123,6 +123,7 @@ class Sequential:
                 la._params = {k: v.astype(dtype) for k, v in la._params.items()}
                 la._grads = {k: v.astype(dtype) for k, v in la._grads.items()}
                 la._X = None
+                la._ones = la._ones.astype(dtype)
         clone.dtype = dtype
         clone._pack()
         return clone
