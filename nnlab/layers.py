@@ -165,13 +165,12 @@ class Dense(Layer):
             and dZ.dtype == self.dtype
         ):
             dZ = self._check_grad(dZ, (X.shape[0], self.n_out), self.dtype)
-        # np.dot with out= goes straight to BLAS; the column sums for db are a matrix-vector
-        # product with a vector of ones, several times cheaper than np.sum(axis=0) on
-        # small batches.
+        # The column sums for db are a matrix-vector product with a vector of ones: BLAS,
+        # and several times cheaper than np.sum(axis=0) on small batches.
         n = X.shape[0]
         if self._ones.shape[0] < n:
             self._ones = np.ones(n, dtype=self.dtype)
-        np.dot(X.T, dZ, out=self._grads["W"])
+        np.matmul(X.T, dZ, out=self._grads["W"])
         np.dot(self._ones[:n], dZ, out=self._grads["b"])
         return np.dot(dZ, self._params["W"].T) if input_grad else None
 

@@ -78,27 +78,25 @@ class MSELoss(Loss):
         return diff * (2.0 / diff.size)
 
 
-def _labels_or_onehot(owner: str, target, n: int, k: int, dtype) -> np.ndarray:
-    """Return targets as an ``(n, k)`` array of class probabilities."""
+def _class_targets(loss: Loss, target, n: int, k: int, dtype):
+    """Targets as ``(labels, None)`` for integer labels or ``(None, Y)`` for ``(n, k)`` rows."""
     T = np.asarray(target)
     if T.ndim == 2 and T.shape == (n, k):
-        return as_float_array(T, "target", owner=owner, dtype=dtype)
+        return None, as_float_array(T, "target", owner=repr(loss), dtype=dtype)
     if T.ndim == 1 and T.shape[0] == n:
         if T.dtype.kind not in "iu":
             if T.dtype.kind == "f" and np.all(T == np.round(T)):
                 T = T.astype(np.int64)
             else:
-                raise TypeError(f"{owner} expected integer class labels, got dtype {T.dtype}.")
+                raise TypeError(f"{loss!r} expected integer class labels, got dtype {T.dtype}.")
         if n and (T.min() < 0 or T.max() >= k):
             raise ValueError(
-                f"{owner} expected labels in [0, {k}) for {k} outputs, got values in "
+                f"{loss!r} expected labels in [0, {k}) for {k} outputs, got values in "
                 f"[{T.min()}, {T.max()}]."
             )
-        Y = np.zeros((n, k), dtype=dtype)
-        Y[np.arange(n), T] = 1.0
-        return Y
+        return T, None
     raise ValueError(
-        f"{owner} expected target as labels of shape ({n},) or one-hot of shape ({n}, {k}), "
+        f"{loss!r} expected target as labels of shape ({n},) or one-hot of shape ({n}, {k}), "
         f"got {T.shape}."
     )
 
@@ -122,21 +120,28 @@ class SoftmaxCrossEntropy(Loss):
     def forward(self, prediction, target) -> float:
         Z = self._prediction(prediction)
         n, k = Z.shape
-        Y = _labels_or_onehot(repr(self), target, n, k, Z.dtype)
+        labels, Y = _class_targets(self, target, n, k, Z.dtype)
         shifted = Z - Z.max(axis=1, keepdims=True)
         E = np.exp(shifted)
         s = E.sum(axis=1, keepdims=True)
         log_s = np.log(s)
-        # sum_j Y_ij (log s_i - shifted_ij), without forming log-probabilities densely twice
-        loss = float(np.sum(Y * (log_s - shifted))) / n
+        if labels is not None:  # -log p_i[y_i] = log s_i - shifted_i[y_i]: no one-hot matrix
+            loss = float(np.sum(log_s) - np.sum(shifted[np.arange(n), labels])) / n
+        else:
+            loss = float(np.sum(Y * (log_s - shifted))) / n
         E /= s
-        self._cache = (E, Y)
+        self._cache = (E, labels, Y)
         return loss
 
     def backward(self) -> np.ndarray:
-        probs, Y = self._cached()
-        dZ = probs - Y
-        dZ *= 1.0 / probs.shape[0]
+        probs, labels, Y = self._cached()
+        n = probs.shape[0]
+        if labels is not None:
+            dZ = probs.copy()
+            dZ[np.arange(n), labels] -= 1.0
+        else:
+            dZ = probs - Y
+        dZ *= 1.0 / n
         return dZ
 
 

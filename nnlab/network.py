@@ -12,6 +12,17 @@ from .activations import get_activation
 from .layers import Dense, Layer
 
 
+def _aligned_zeros(size: int, dtype, alignment: int = 64) -> np.ndarray:
+    """Zeros starting on a cache-line boundary (np.zeros only guarantees 16 bytes).
+
+    BLAS kernels run measurably faster, and more predictably, on aligned operands.
+    """
+    itemsize = np.dtype(dtype).itemsize
+    raw = np.zeros(size * itemsize + alignment, dtype=np.uint8)
+    start = -raw.ctypes.data % alignment
+    return raw[start : start + size * itemsize].view(dtype)
+
+
 class Sequential:
     """A feed-forward network: ``forward`` visits ``layers`` in order, ``backward`` in reverse.
 
@@ -68,8 +79,8 @@ class Sequential:
     def _pack(self) -> None:
         entries = [(la, name, p) for la in self.layers for name, p, _ in la.parameters()]
         total = sum(p.size for _, _, p in entries)
-        self.flat_params = np.empty(total, dtype=self.dtype)
-        self.flat_grads = np.zeros(total, dtype=self.dtype)
+        self.flat_params = _aligned_zeros(total, self.dtype)
+        self.flat_grads = _aligned_zeros(total, self.dtype)
         offset = 0
         for la, name, p in entries:
             end = offset + p.size

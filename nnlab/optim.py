@@ -10,19 +10,22 @@ from ._validation import check_real
 
 
 def _contiguous_base(arrays: list[np.ndarray]) -> np.ndarray | None:
-    """The 1-D buffer that ``arrays`` tile in order, end to end, if there is one."""
-    base = arrays[0].base if arrays else None
-    if base is None or base.ndim != 1 or not base.flags.c_contiguous:
+    """A flat view over ``arrays`` if they tile one buffer in order, end to end."""
+    if not arrays:
         return None
-    start = base.__array_interface__["data"][0]
-    offset = 0
+    base, dtype = arrays[0].base, arrays[0].dtype
+    if base is None or not base.flags.c_contiguous:
+        return None
+    address = start = arrays[0].ctypes.data
     for a in arrays:
-        if a.base is not base or not a.flags.c_contiguous:
+        if a.base is not base or a.dtype != dtype or not a.flags.c_contiguous:
             return None
-        if a.__array_interface__["data"][0] != start + offset * base.itemsize:
+        if a.ctypes.data != address:
             return None
-        offset += a.size
-    return base if offset == base.size else None
+        address += a.nbytes
+    flat = base.reshape(-1).view(np.uint8)
+    offset = start - flat.ctypes.data
+    return flat[offset : offset + address - start].view(dtype)
 
 
 def _pairs(params, owner: str) -> list[tuple[np.ndarray, np.ndarray]]:
