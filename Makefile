@@ -35,5 +35,8 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
+bench: $(STAMP)  ## speed benchmarks (not part of test); PyTorch is compared when installed
+	$(BIN)/python -m benchmarks
+
 clean:
 	rm -rf _build .pytest_cache .ruff_cache .hypothesis

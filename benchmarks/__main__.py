@@ -1,5 +1,8 @@
 """Command line: ``python -m benchmarks [--quick] [--no-torch] [--rounds N] [--out STEM]``.
 
+``python -m benchmarks --report-from benchmarks/results/latest.json`` rewrites a saved run's
+Markdown and figure without measuring anything.
+
 Run from the repository root. Progress goes to stderr; the Markdown report to stdout and, with
 the JSON results and the figure, to ``benchmarks/results/latest.{md,json,png}``
 (``quick.*`` for ``--quick``, so that a smoke run does not replace the full results).
@@ -46,6 +49,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--out", type=Path, help="output path without suffix (default: benchmarks/results/latest)"
     )
     parser.add_argument(
+        "--report-from",
+        type=Path,
+        metavar="JSON",
+        help="measure nothing: rewrite the Markdown and the figure of a saved run",
+    )
+    parser.add_argument(
         "--keep-blas-env",
         action="store_true",
         help=f"do not re-run without {' and '.join(BLAS_OVERRIDES)}",
@@ -81,9 +90,10 @@ def run(args: argparse.Namespace, removed: list[str]) -> dict:
     if args.rounds:
         settings = dataclasses.replace(settings, rounds=args.rounds)
     use_torch = not args.no_torch and torch_version() is not None
+    torch_status = "measured"
     if not use_torch:
-        reason = "--no-torch" if args.no_torch else "torch is not importable"
-        log(f"PyTorch comparison skipped ({reason}).")
+        torch_status = "skipped: " + ("--no-torch" if args.no_torch else "torch is not importable")
+        log(f"PyTorch comparison {torch_status}.")
     env = environment.collect(removed, use_torch=use_torch)
     for lib in env["blas_libraries"]:
         log(
@@ -105,6 +115,7 @@ def run(args: argparse.Namespace, removed: list[str]) -> dict:
     results = {
         "meta": {
             "mode": "quick" if args.quick else "full",
+            "torch": torch_status,
             "settings": dataclasses.asdict(settings),
             "repeats": settings.repeats,
             "started": started,
@@ -127,9 +138,26 @@ def run(args: argparse.Namespace, removed: list[str]) -> dict:
     return results
 
 
+def rerender(path: Path) -> None:
+    """Rewrite ``path``'s Markdown and figure from its JSON (after a change to the report)."""
+    import json
+
+    from . import report
+    from .targets import evaluate
+
+    results = json.loads(path.read_text(encoding="utf-8"))
+    results["targets"] = evaluate(results)
+    paths = report.write(results, path.with_suffix(""))
+    print(report.markdown(results))
+    log("Wrote " + ", ".join(str(p) for p in paths))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    if args.report_from:
+        rerender(args.report_from)
+        return 0
     if not args.keep_blas_env:
         _rerun_without_blas_overrides(argv)
     removed = [x for x in os.environ.pop(_REMOVED, "").split(",") if x]

@@ -53,7 +53,8 @@ class Settings:
 
     Each candidate is warmed up for ``warmup_time`` seconds, then timed in ``rounds`` blocks
     of ``samples_per_round`` samples, each block after ``settle_time`` seconds of untimed
-    calls; a sample lasts at least ``min_sample_time``.
+    calls; a sample lasts at least ``min_sample_time``. Up to ``max_extra_rounds`` rounds
+    replace rounds that other processes disturbed.
     """
 
     rounds: int
@@ -61,6 +62,7 @@ class Settings:
     min_sample_time: float
     settle_time: float
     warmup_time: float
+    max_extra_rounds: int
     digits_repeats: int
     digits_max_epochs: int
     seed: int = 0
@@ -77,6 +79,7 @@ FULL = Settings(
     min_sample_time=0.02,
     settle_time=0.2,
     warmup_time=0.3,
+    max_extra_rounds=5,
     digits_repeats=7,
     digits_max_epochs=300,
 )
@@ -86,6 +89,7 @@ QUICK = Settings(
     min_sample_time=0.002,
     settle_time=0.12,
     warmup_time=0.02,
+    max_extra_rounds=1,
     digits_repeats=1,
     digits_max_epochs=300,
 )

@@ -50,14 +50,14 @@ def _speedups(ax, steps: list[dict]) -> None:
         ax.set_axis_off()
         return
     ratio = [r["torch_over_nnlab"] for r in steps]
-    ax.bar(x, ratio, color=["tab:blue" if v >= 1 else "tab:red" for v in ratio])
+    ax.bar(x, ratio, color=["tab:blue" if v >= 1 else "lightcoral" for v in ratio])
     ax.axhline(1.0, color="black", lw=0.8)
     for i, r in enumerate(steps):
         if (r["dtype"], r["threads"]) == REFERENCE and r["shape"] in SPEEDUP:
-            ax.plot([i - 0.4, i + 0.4], [SPEEDUP[r["shape"]]] * 2, color="tab:red", lw=2)
+            ax.plot([i - 0.45, i + 0.45], [SPEEDUP[r["shape"]]] * 2, color="black", lw=2.5)
     ax.set_xticks(x, [_config_label(r) for r in steps], rotation=60, ha="right", fontsize=7)
     ax.set_ylabel("PyTorch time / nnlab time")
-    ax.set_title("Speed-up over PyTorch (red ticks: targets)")
+    ax.set_title("Speed-up over PyTorch (black ticks: targets; red: nnlab slower)")
 
 
 def _digits(ax, digits: dict) -> None:
@@ -82,11 +82,18 @@ def _memory(ax, memory: list[dict]) -> None:
     rows = [m for m in memory if m["dtype"] == REFERENCE[0]]
     x = np.arange(len(rows))
     bottom = np.zeros(len(rows))
-    for kind in ("parameters", "gradients", "optimizer_state", "cached_activations"):
+    kinds = {
+        "parameters": "tab:blue",
+        "gradients": "tab:orange",
+        "optimizer_state": "tab:green",
+        "cached_activations": "tab:purple",
+    }
+    for kind, color in kinds.items():
         values = np.array([m["minimum"][kind] / m["minimum_total"] for m in rows])
-        ax.bar(x - 0.2, values, 0.4, bottom=bottom, label=kind.replace("_", " "))
+        label = f"minimum: {kind.replace('_', ' ')}"
+        ax.bar(x - 0.2, values, 0.4, bottom=bottom, label=label, color=color)
         bottom += values
-    ax.bar(x + 0.2, [m["ratio"] for m in rows], 0.4, color="tab:red", label="measured peak")
+    ax.bar(x + 0.2, [m["ratio"] for m in rows], 0.4, color="dimgray", label="measured peak")
     ax.axhline(MEMORY_RATIO_MAX, color="black", lw=0.8, ls="--")
     ax.set_xticks(x, [f"({m['shape']}) {m['dtype']}" for m in rows])
     ax.set_ylabel("bytes / theoretical minimum")

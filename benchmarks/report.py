@@ -20,22 +20,13 @@ def _unit(seconds: float) -> tuple[float, str]:
     return next(((scale, name) for scale, name in _UNITS if seconds >= scale), _UNITS[-1])
 
 
-def fmt_time(seconds: float) -> str:
-    scale, unit = _unit(seconds)
-    return (
-        f"{seconds / scale:.3g} {unit}"
-        if seconds < scale * 100
-        else f"{seconds / scale:.0f} {unit}"
-    )
-
-
 def fmt_timing(timing: dict | None) -> str:
     """``median [min-max]`` in one unit, or a dash."""
     if timing is None:
         return "–"
     scale, unit = _unit(timing["median"])
 
-    def num(x: float) -> str:
+    def num(x: float) -> str:  # 3 significant digits, no exponent
         return f"{x / scale:.3g}" if x < scale * 100 else f"{x / scale:.0f}"
 
     return f"{num(timing['median'])} {unit} [{num(timing['min'])}–{num(timing['max'])}]"
@@ -67,7 +58,7 @@ def _environment(env: dict, meta: dict) -> list[str]:
     torch_text = (
         f"{torch['version']} (BLAS: {torch['blas']}, {torch['num_threads']} threads by default)"
         if torch
-        else "not installed (or --no-torch): PyTorch columns and targets are skipped"
+        else f"{meta.get('torch', 'skipped')}; its columns and targets are empty"
     )
     overrides = {k: v for k, v in env["blas_env"].items() if v is not None}
     blas_env = (
@@ -110,6 +101,8 @@ def _steps(rows: list[dict]) -> list[str]:
                 fmt_timing(t["gemm"]),
                 f"{r['gemm_gflops']:.0f}",
                 _ratio(r["nnlab_over_gemm"]),
+                _ratio(r["torch_over_gemm"]),
+                str(r["flat_params_mod64"]),
             ]
         )
     header = [
@@ -122,8 +115,19 @@ def _steps(rows: list[dict]) -> list[str]:
         "GEMM bound",
         "GEMM GFLOP/s",
         "nnlab / GEMM",
+        "PyTorch / GEMM",
+        "nnlab params mod 64",
     ]
-    return _table(header, body)
+    out = _table(header, body)
+    discarded = [
+        f"{r['label']} {r['dtype']} {r['threads']} thread(s): {reason}"
+        for r in rows
+        for reason in r["rounds"]["rounds_discarded"]
+    ]
+    if discarded:
+        out += ["", "Rounds discarded as disturbed (and run again):", ""]
+        out += [f"- {d}" for d in discarded]
+    return out
 
 
 def _passes(rows: list[dict]) -> list[str]:
@@ -283,8 +287,11 @@ def markdown(results: dict) -> str:
         "",
         "One SGD step: forward, softmax cross-entropy (MSE for (c)), backward without the "
         "input gradient, update. PyTorch runs the same step eagerly from identical weights. "
-        "The GEMM bound is the step's matrix products alone (NumPy, preallocated outputs). "
-        f"Median [min–max] per step; BLAS threads: {threads}.",
+        "The GEMM bound is the step's matrix products alone (NumPy, preallocated outputs, "
+        "64-byte aligned operands). Median [min–max] per step; BLAS threads: "
+        f"{threads}. *nnlab params mod 64*: where `net.flat_params` starts within a cache "
+        "line (0 = aligned); it varies from run to run and moves the 2-thread times of (a) by "
+        "about 10%.",
         "",
         *_steps(steps),
         "",

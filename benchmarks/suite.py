@@ -59,7 +59,12 @@ def candidates(shape: Shape, dtype: str, seed: int, *, use_torch: bool) -> tuple
         build_net(shape, dtype, seed), make_loss(shape), X, y
     )
     timed["gemm"], flops = gemm_bound(shape, dtype, seed)
-    return timed, {"gemm_flops": flops, "bwd_over_fwd_flops": flop_ratio(net, shape.batch)}
+    return timed, {
+        "gemm_flops": flops,
+        "bwd_over_fwd_flops": flop_ratio(net, shape.batch),
+        # Where nnlab's parameter buffer starts within a 64-byte cache line (0 = aligned).
+        "flat_params_mod64": net.flat_params.ctypes.data % 64,
+    }
 
 
 def _summary(shape: Shape, dtype: str, threads: int, timings: dict, flops: dict) -> dict:
@@ -75,6 +80,7 @@ def _summary(shape: Shape, dtype: str, threads: int, timings: dict, flops: dict)
         "nnlab_over_gemm": med["nnlab"] / med["gemm"],
         "bwd_over_fwd": med["backward"] / med["forward"],
         "torch_over_nnlab": med["torch"] / med["nnlab"] if "torch" in med else None,
+        "torch_over_gemm": med["torch"] / med["gemm"] if "torch" in med else None,
         "loop_over_nnlab": med["loop"] / med["nnlab"] if "loop" in med else None,
     }
 
@@ -105,17 +111,22 @@ def run_steps(
     for i, (shape, dtype, threads) in enumerate(configs, start=1):
         with threadpool_limits(limits=threads, user_api="blas"), torch_threads(threads, use_torch):
             timed, flops = candidates(shape, dtype, settings.seed, use_torch=use_torch)
-            timings = measure(
+            measurement = measure(
                 timed,
                 rounds=settings.rounds,
                 samples_per_round=settings.samples_per_round,
                 min_sample_time=settings.min_sample_time,
                 settle_time=settings.settle_time,
                 warmup_time=settings.warmup_time,
+                max_extra_rounds=settings.max_extra_rounds,
                 seed=settings.seed + i,
             )
+        timings = measurement.timings
         row = _summary(shape, dtype, threads, timings, flops)
+        row["rounds"] = measurement.to_dict()
         rows.append(row)
+        for reason in measurement.discarded:
+            log(f"  discarded a disturbed round: {reason}")
         versus = f", torch/nnlab {row['torch_over_nnlab']:.2f}" if use_torch else ""
         log(
             f"  [{i}/{len(configs)}] {shape.label} {dtype} {threads} thread(s): "

@@ -32,18 +32,18 @@ def _config(row: dict) -> str:
     return f"({row['shape']}) {row['dtype']} {row['threads']} thread(s)"
 
 
-def _speed(rows: dict, torch_on: bool) -> list[Verdict]:
+def _speed(rows: dict, skipped: str | None) -> list[Verdict]:
     verdicts = []
     for key, need in SPEEDUP.items():
         target = f"nnlab >= {need:g}x faster than PyTorch on ({key})"
-        if not torch_on:
-            verdicts.append(Verdict("SKIP", target, "PyTorch is not installed"))
+        if skipped:
+            verdicts.append(Verdict("SKIP", target, f"PyTorch {skipped}"))
             continue
         ratio = rows[(key, *REFERENCE)]["torch_over_nnlab"]
         verdicts.append(Verdict(_judge(ratio >= need), target, f"{ratio:.2f}x"))
     target = "nnlab no slower than PyTorch in any shape/dtype/thread combination"
-    if not torch_on:
-        return [*verdicts, Verdict("SKIP", target, "PyTorch is not installed")]
+    if skipped:
+        return [*verdicts, Verdict("SKIP", target, f"PyTorch {skipped}")]
     slower = [r for r in rows.values() if r["torch_over_nnlab"] < 1.0]
     worst = min(rows.values(), key=lambda r: r["torch_over_nnlab"])
     measured = (
@@ -56,7 +56,8 @@ def _speed(rows: dict, torch_on: bool) -> list[Verdict]:
 def evaluate(results: dict) -> list[dict]:
     """Every target's verdict, as dicts (``status``, ``target``, ``measured``)."""
     rows = {(r["shape"], r["dtype"], r["threads"]): r for r in results["steps"]}
-    verdicts = _speed(rows, results["environment"]["torch"] is not None)
+    torch_status = results["meta"].get("torch", "measured")
+    verdicts = _speed(rows, None if torch_status == "measured" else torch_status)
     for key, most in GEMM_RATIO_MAX.items():
         ratio = rows[(key, *REFERENCE)]["nnlab_over_gemm"]
         target = f"({key}) nnlab step <= {most:g}x its GEMM bound"
