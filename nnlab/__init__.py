@@ -7,7 +7,7 @@ propagation and backpropagation work.
 
 from __future__ import annotations
 
-from . import data, init
+from . import data, graph, init
 from .activations import (
     ACTIVATIONS,
     Activation,
@@ -60,6 +60,7 @@ __all__ = [
     "flops",
     "format_time",
     "get_activation",
+    "graph",
     "gradcheck",
     "init",
     "load_digits",
