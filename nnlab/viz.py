@@ -684,3 +684,20 @@ def animation_html(anim, *, colors: int | None = 64, close: bool = True):
     if close:
         _plt().close(anim._fig)
     return HTML(html)
+
+
+def plot_pass_memory(memory: dict, ax=None, *, title: str | None = None):
+    """Bar chart of :func:`nnlab.widgets.pass_memory`'s result, in MB."""
+    plt = _plt()
+    ax = ax or plt.gca()
+    keys = ["parameters", "gradients", "training_cache", "inference_peak"]
+    labels = ["parameters", "gradients", "kept for\nbackward", "inference\nworking set"]
+    colors = ["#7f7f7f", "#bbbbbb", "#d62728", "#1f77b4"]
+    values = [memory[k] / 1e6 for k in keys]
+    ax.bar(labels, values, color=colors)
+    for i, v in enumerate(values):
+        ax.text(i, v, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
+    ax.set_ylabel("MB")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax

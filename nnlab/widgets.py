@@ -543,3 +543,82 @@ def step_through(net, x, y, loss, lr: float | None = None, *, figsize=(6.4, 3.6)
     box = w.VBox([w.HBox([play, slider, back, nxt]), text, out])
     box.steps = steps
     return box
+
+
+def pass_memory(sizes, batch_size: int, *, dtype=np.float64) -> dict:
+    """Bytes a training step and an inference pass of ``mlp(sizes)`` keep in memory.
+
+    Computed from the widths alone with nnlab's caching rules: in training, each dense layer
+    keeps its input and each hidden activation keeps its output until backward; inference
+    (``forward(X, cache=False)``) keeps nothing, and at any moment holds at most a layer's
+    input and output.
+
+    Parameters
+    ----------
+    sizes : list of int
+        Layer widths, input first, as for :func:`nnlab.mlp`.
+    batch_size : int
+    dtype : np.float32 or np.float64
+
+    Returns
+    -------
+    dict
+        ``"parameters"`` and ``"gradients"`` (bytes of W and b, and of dW and db),
+        ``"training_cache"`` (kept by a training forward for backward), ``"inference_cache"``
+        (always 0) and ``"inference_peak"`` (the largest input + output pair of one layer).
+
+    Examples
+    --------
+    >>> pass_memory([784, 256, 10], 64)["training_cache"]  # X, then the hidden output twice
+    663552
+    """
+    import itertools
+
+    from ._validation import check_dtype, check_positive_int
+
+    if not isinstance(sizes, list | tuple) or len(sizes) < 2:
+        raise ValueError(f"pass_memory: sizes must list at least 2 layer widths, got {sizes!r}.")
+    sizes = [check_positive_int(s, "every size", owner="pass_memory") for s in sizes]
+    n = check_positive_int(batch_size, "batch_size", owner="pass_memory")
+    item = check_dtype(dtype, owner="pass_memory").itemsize
+    pairs = list(itertools.pairwise(sizes))
+    params = sum((a + 1) * b for a, b in pairs) * item
+    dense_inputs = sum(n * a for a in sizes[:-1])
+    hidden_outputs = sum(n * b for b in sizes[1:-1])
+    return {
+        "parameters": params,
+        "gradients": params,
+        "training_cache": (dense_inputs + hidden_outputs) * item,
+        "inference_cache": 0,
+        "inference_peak": max(n * (a + b) for a, b in pairs) * item,
+    }
+
+
+def memory_explorer(n_in: int = 784, n_out: int = 10, *, width: int = 256, depth: int = 2):
+    """Sliders for hidden width, depth and batch size; bars of what each pass keeps in memory.
+
+    Needs a running kernel; :func:`pass_memory` does the computation.
+    """
+    widgets = _ipywidgets()
+    from .viz import _plt, plot_pass_memory
+
+    plt = _plt()
+    w = widgets.IntSlider(value=width, min=16, max=2048, step=16, description="width")
+    d = widgets.IntSlider(value=depth, min=1, max=6, description="hidden layers")
+    n = widgets.IntSlider(value=128, min=1, max=4096, step=1, description="batch")
+    dt = widgets.Dropdown(options=["float32", "float64"], value="float32", description="dtype")
+    out = widgets.Output()
+
+    def redraw(_=None):
+        sizes = [n_in] + [w.value] * d.value + [n_out]
+        memory = pass_memory(sizes, n.value, dtype=np.dtype(dt.value))
+        with out:
+            out.clear_output(wait=True)
+            _, ax = plt.subplots(figsize=(6, 3))
+            plot_pass_memory(memory, ax, title=f"{'-'.join(map(str, sizes))}, batch {n.value}")
+            plt.show()
+
+    for control in (w, d, n, dt):
+        control.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([w, d]), widgets.HBox([n, dt]), out])
