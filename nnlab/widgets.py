@@ -15,6 +15,7 @@ import numpy as np
 from ._validation import check_real
 from .activations import Activation
 from .layers import Dense
+from .optim import SGD, Adam
 
 
 def _ipywidgets():
@@ -622,3 +623,128 @@ def memory_explorer(n_in: int = 784, n_out: int = 10, *, width: int = 256, depth
         control.observe(redraw, names="value")
     redraw()
     return widgets.VBox([widgets.HBox([w, d]), widgets.HBox([n, dt]), out])
+
+
+OPTIMIZERS = {
+    "sgd": lambda params, lr: SGD(params, lr),
+    "momentum": lambda params, lr: SGD(params, lr, momentum=0.9),
+    "adam": lambda params, lr: Adam(params, lr),
+}
+
+
+def train_run(
+    optimizer: str = "adam",
+    lr: float = 0.01,
+    batch_size: int = 32,
+    epochs: int = 50,
+    *,
+    data: str = "spirals",
+    hidden: int = 32,
+    rng=0,
+):
+    """Train a tanh network on a 2-D data set with one optimizer setting: the widget's model.
+
+    Parameters
+    ----------
+    optimizer : {"sgd", "momentum", "adam"}
+        Plain SGD, SGD with momentum 0.9, or Adam.
+    lr : float
+    batch_size, epochs : int
+    data : {"spirals", "moons", "circles", "xor"}
+        Generated with 300 samples and ``rng``.
+    hidden : int
+        Width of the two hidden layers.
+    rng : int
+        Seeds the data, the weights and the batch order.
+
+    Returns
+    -------
+    net : Sequential
+    history : History
+    X : ndarray ``(300, 2)``
+    y : ndarray ``(300,)``
+    """
+    from . import data as datasets
+    from .losses import SoftmaxCrossEntropy
+    from .network import mlp
+    from .train import fit
+
+    makers = {
+        "spirals": datasets.make_spirals,
+        "moons": datasets.make_moons,
+        "circles": datasets.make_circles,
+        "xor": datasets.make_xor,
+    }
+    if optimizer not in OPTIMIZERS:
+        raise ValueError(
+            f"train_run: unknown optimizer {optimizer!r}; expected one of "
+            + ", ".join(repr(k) for k in OPTIMIZERS)
+            + "."
+        )
+    if data not in makers:
+        raise ValueError(
+            f"train_run: unknown data {data!r}; expected one of "
+            + ", ".join(repr(k) for k in makers)
+            + "."
+        )
+    X, y = makers[data](300, rng=rng)
+    k = int(y.max()) + 1
+    net = mlp([2, hidden, hidden, k], "tanh", rng=rng)
+    opt = OPTIMIZERS[optimizer](net.parameters(), lr)
+    history = fit(
+        net,
+        SoftmaxCrossEntropy(),
+        opt,
+        X,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        rng=rng,
+        progress=False,
+    )
+    return net, history, X, y
+
+
+def training_explorer():
+    """Choose optimizer, learning rate, batch size and epochs; train live and plot the result.
+
+    Needs a running kernel; :func:`train_run` does the computation.
+    """
+    widgets = _ipywidgets()
+    from .viz import _plt, plot_decision_boundary, plot_history
+
+    plt = _plt()
+    opt = widgets.Dropdown(options=list(OPTIMIZERS), value="adam", description="optimizer")
+    lr = widgets.FloatLogSlider(value=0.01, base=10, min=-4, max=0, description="lr")
+    batch = widgets.Dropdown(options=[1, 8, 32, 128, 300], value=32, description="batch")
+    epochs = widgets.IntSlider(value=100, min=10, max=400, step=10, description="epochs")
+    data = widgets.Dropdown(
+        options=["spirals", "moons", "circles", "xor"], value="spirals", description="data"
+    )
+    button = widgets.Button(description="Train", button_style="primary")
+    status = widgets.Label()
+    out = widgets.Output()
+
+    def train(_=None):
+        status.value = "training..."
+        try:
+            net, history, X, y = train_run(
+                opt.value, lr.value, batch.value, epochs.value, data=data.value
+            )
+        except FloatingPointError as err:
+            status.value = f"diverged: {err}"
+            return
+        acc = history["accuracy"][-1]
+        status.value = f"final loss {history['loss'][-1]:.4f}, accuracy {acc:.3f}"
+        with out:
+            out.clear_output(wait=True)
+            fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+            plot_history(history, axes[0], keys=("loss",), log=True)
+            plot_decision_boundary(net, X, y, axes[1])
+            fig.tight_layout()
+            plt.show()
+
+    button.on_click(train)
+    return widgets.VBox(
+        [widgets.HBox([opt, lr, batch]), widgets.HBox([epochs, data, button]), status, out]
+    )
