@@ -123,12 +123,14 @@ class Value:
             local_grads=(1.0 if positive else 0.0,),
         )
 
-    # Everything else is built from the operations above, so needs no derivative of its own.
     def __neg__(self) -> Value:
-        return self * -1
+        return Value(-self.data, op="neg", parents=(self,), local_grads=(-1,))
 
     def __sub__(self, other) -> Value:
-        return self + (-self._lift(other))
+        other = self._lift(other)
+        return Value(self.data - other.data, op="-", parents=(self, other), local_grads=(1, -1))
+
+    # Everything else is built from the operations above, so needs no derivative of its own.
 
     def __truediv__(self, other) -> Value:
         return self * self._lift(other) ** -1
@@ -201,7 +203,7 @@ def grads(nodes: Iterable) -> list:
     return [grads(n) if isinstance(n, list) else n.grad for n in nodes]
 
 
-def draw_graph(root: Value, ax=None, *, digits: int = 4, box_width: float = 1.6):
+def draw_graph(root: Value, ax=None, *, digits: int = 4, box_width: float = 2.0):
     """Draw the computational graph of ``root``: one box per node with its value and gradient.
 
     Nodes are placed in columns by depth (inputs on the left, ``root`` on the right); each
@@ -227,12 +229,12 @@ def draw_graph(root: Value, ax=None, *, digits: int = 4, box_width: float = 1.6)
     pos = {}
     for d, nodes in columns.items():
         for i, node in enumerate(nodes):
-            pos[id(node)] = (d * (box_width + 1.2), -(i - (len(nodes) - 1) / 2) * 1.3)
+            pos[id(node)] = (d * (box_width + 1.3), -(i - (len(nodes) - 1) / 2) * 1.6)
     if ax is None:
-        width = max(4.0, 1.6 * len(columns))
-        height = max(2.0, 0.9 * max(len(c) for c in columns.values()))
+        width = max(4.0, 1.9 * len(columns))
+        height = max(2.2, 1.1 * max(len(c) for c in columns.values()))
         _, ax = plt.subplots(figsize=(width, height))
-    half_w, half_h = box_width / 2, 0.42
+    half_w, half_h = box_width / 2, 0.55
     for node in order:
         x, y = pos[id(node)]
         for parent, local in zip(node.parents, node.local_grads, strict=True):
@@ -267,14 +269,20 @@ def draw_graph(root: Value, ax=None, *, digits: int = 4, box_width: float = 1.6)
         title = node.label or node.op or "const"
         if node.label and node.op:
             title = f"{node.label} = {node.op}"
-        ax.text(x, y + 0.17, title, ha="center", va="center", fontsize=8, weight="bold")
-        ax.text(x, y - 0.05, f"value {node.data:.{digits}f}", ha="center", fontsize=7)
+        ax.text(x, y + 0.3, title, ha="center", va="center", fontsize=8, weight="bold")
+        ax.text(x, y, f"value {node.data:.{digits}f}", ha="center", va="center", fontsize=7)
         ax.text(
-            x, y - 0.27, f"grad {node.grad:.{digits}f}", ha="center", fontsize=7, color="#d62728"
+            x,
+            y - 0.3,
+            f"grad {node.grad:.{digits}f}",
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="#d62728",
         )
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     ax.set_xlim(min(xs) - box_width, max(xs) + box_width)
-    ax.set_ylim(min(ys) - 0.8, max(ys) + 0.8)
+    ax.set_ylim(min(ys) - 0.9, max(ys) + 0.9)
     ax.set_axis_off()
     return ax
