@@ -641,6 +641,7 @@ def train_run(
     data: str = "spirals",
     hidden: int = 32,
     rng=0,
+    progress: bool = False,
 ):
     """Train a tanh network on a 2-D data set with one optimizer setting: the widget's model.
 
@@ -656,6 +657,8 @@ def train_run(
         Width of the two hidden layers.
     rng : int
         Seeds the data, the weights and the batch order.
+    progress : bool
+        Show :func:`nnlab.fit`'s progress bar.
 
     Returns
     -------
@@ -700,7 +703,7 @@ def train_run(
         epochs=epochs,
         batch_size=batch_size,
         rng=rng,
-        progress=False,
+        progress=progress,
     )
     return net, history, X, y
 
@@ -727,13 +730,15 @@ def training_explorer():
 
     def train(_=None):
         status.value = "training..."
-        try:
-            net, history, X, y = train_run(
-                opt.value, lr.value, batch.value, epochs.value, data=data.value
-            )
-        except FloatingPointError as err:
-            status.value = f"diverged: {err}"
-            return
+        with out:
+            out.clear_output()
+            try:  # fit's progress bar shows in the output area while it trains
+                net, history, X, y = train_run(
+                    opt.value, lr.value, batch.value, epochs.value, data=data.value, progress=True
+                )
+            except FloatingPointError as err:
+                status.value = f"diverged: {err}"
+                return
         acc = history["accuracy"][-1]
         status.value = f"final loss {history['loss'][-1]:.4f}, accuracy {acc:.3f}"
         with out:
