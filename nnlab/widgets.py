@@ -876,3 +876,199 @@ def descent_explorer(steps: int = 30):
         control.observe(redraw, names="value")
     redraw()
     return widgets.VBox([lr, widgets.HBox([x0, y0]), out])
+
+
+def two_two_one(params, X) -> np.ndarray:
+    """Output of a 2-2-1 network with sigmoid units, from its 9 numbers, on points ``X``.
+
+    ``params`` is ``(w11, w12, w21, w22, b1, b2, v1, v2, c)``: ``w_ij`` joins input ``i`` to
+    hidden unit ``j``, ``v_j`` joins hidden unit ``j`` to the output. Computed with
+    :class:`nnlab.Sequential`, so it is exactly nnlab's forward pass.
+
+    Shapes
+    ------
+    X ``(n, 2)`` -> output ``(n,)`` in (0, 1).
+    """
+    from .activations import Sigmoid
+    from .network import Sequential
+
+    p = np.asarray(params, dtype=float)
+    if p.shape != (9,):
+        raise ValueError(f"two_two_one expected 9 parameters, got shape {p.shape}.")
+    hidden, out = Dense(2, 2, init="zeros"), Dense(2, 1, init="zeros")
+    hidden.W, hidden.b = p[:4].reshape(2, 2), p[4:6]
+    out.W, out.b = p[6:8].reshape(2, 1), p[8:]
+    net = Sequential([hidden, Sigmoid(), out, Sigmoid()])
+    return net.forward(X, cache=False)[:, 0]
+
+
+XOR_WEIGHTS = (6.0, -6.0, 6.0, -6.0, -3.0, 9.0, 10.0, 10.0, -15.0)
+"""Hand-picked weights with which :func:`two_two_one` computes XOR of two 0/1 inputs: hidden
+unit 1 fires for "at least one input on" (OR), unit 2 for "not both on" (NAND), and the output
+for "both hidden units on" (AND)."""
+
+
+def plot_two_two_one(params, ax=None, *, title: str | None = None, points=None, labels=None):
+    """Colour the square [-0.5, 1.5]^2 by the output of :func:`two_two_one` and draw the
+    0.5 contour (the decision boundary)."""
+    from .viz import _plt
+
+    plt = _plt()
+    ax = ax or plt.gca()
+    g = np.linspace(-0.5, 1.5, 101)
+    xx, yy = np.meshgrid(g, g)
+    zz = two_two_one(params, np.column_stack([xx.ravel(), yy.ravel()])).reshape(xx.shape)
+    ax.contourf(xx, yy, zz, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.7)
+    ax.contour(xx, yy, zz, levels=[0.5], colors="black", linewidths=1.5)
+    if points is not None:
+        ax.scatter(
+            points[:, 0],
+            points[:, 1],
+            c=labels,
+            cmap="RdBu_r",
+            vmin=0,
+            vmax=1,
+            s=60,
+            edgecolors="black",
+        )
+    ax.set(aspect="equal", xlabel="$x_1$", ylabel="$x_2$")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def weights_explorer(params=XOR_WEIGHTS):
+    """Nine sliders for the weights and biases of a 2-2-1 sigmoid network; shows its output
+    surface and decision boundary over the XOR points. Needs a running kernel."""
+    widgets = _ipywidgets()
+    from .viz import _plt
+
+    plt = _plt()
+    names = ["w11", "w12", "w21", "w22", "b1", "b2", "v1", "v2", "c"]
+    sliders = [
+        widgets.FloatSlider(value=v, min=-20, max=20, step=0.5, description=n)
+        for n, v in zip(names, params, strict=True)
+    ]
+    out = widgets.Output()
+    corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+
+    def redraw(_=None):
+        p = [s.value for s in sliders]
+        with out:
+            out.clear_output(wait=True)
+            _, ax = plt.subplots(figsize=(4, 4))
+            plot_two_two_one(p, ax, points=corners, labels=[0, 1, 1, 0])
+            plt.show()
+
+    for s in sliders:
+        s.observe(redraw, names="value")
+    redraw()
+    return widgets.HBox([widgets.VBox(sliders), out])
+
+
+def activation_profile(
+    name: str, lo: float = -6.0, hi: float = 6.0, n: int = 241, threshold: float = 0.01
+) -> dict:
+    """An activation function and its derivative on ``[lo, hi]``, and where gradients vanish.
+
+    Parameters
+    ----------
+    name : {"sigmoid", "tanh", "relu", "leaky_relu", "identity"}
+    lo, hi : float
+        Input range, ``lo < hi``.
+    n : int
+        Number of points.
+    threshold : float
+        A point is *vanishing* where the derivative is below ``threshold`` times its largest
+        possible value (1/4 for sigmoid, 1 for the others).
+
+    Returns
+    -------
+    dict
+        ``"x"``, ``"f"``, ``"df"`` arrays of shape ``(n,)``, the boolean ``"vanishing"`` mask
+        and its ``"vanishing_fraction"``.
+    """
+    from ._validation import check_positive_int
+    from .activations import get_activation
+
+    lo = check_real(lo, "lo", owner="activation_profile")
+    hi = check_real(hi, "hi", owner="activation_profile")
+    if not lo < hi:
+        raise ValueError(f"activation_profile: expected lo < hi, got lo={lo:g}, hi={hi:g}.")
+    n = check_positive_int(n, "n", owner="activation_profile")
+    if name == "softmax":
+        raise ValueError("activation_profile: softmax is not element-wise; pick another.")
+    act = get_activation(name)
+    x = np.linspace(lo, hi, n)
+    df = np.asarray(act.df(x), dtype=float)
+    peak = 0.25 if name == "sigmoid" else 1.0
+    vanishing = df < threshold * peak
+    return {
+        "x": x,
+        "f": np.asarray(act.f(x), dtype=float),
+        "df": df,
+        "vanishing": vanishing,
+        "vanishing_fraction": float(vanishing.mean()),
+    }
+
+
+def plot_activation(profile: dict, ax=None, *, title: str | None = None):
+    """Draw :func:`activation_profile`'s function, derivative and vanishing region."""
+    from .viz import _plt
+
+    plt = _plt()
+    ax = ax or plt.gca()
+    x = profile["x"]
+    ax.fill_between(
+        x,
+        -1.2,
+        1.2,
+        where=profile["vanishing"],
+        color="#d62728",
+        alpha=0.12,
+        label="gradient < 1% of max",
+    )
+    ax.plot(x, profile["f"], color="#1f77b4", label="f(z)")
+    ax.plot(x, profile["df"], color="#ff7f0e", ls="--", label="f'(z)")
+    ax.axhline(0, color="#999999", lw=0.5)
+    ax.set(xlim=(x[0], x[-1]), ylim=(-1.2, 1.2), xlabel="z")
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def activation_explorer():
+    """Pick an activation and an input range; see f, f' and where the gradient vanishes.
+    Needs a running kernel."""
+    widgets = _ipywidgets()
+    from .viz import _plt
+
+    plt = _plt()
+    name = widgets.Dropdown(
+        options=["sigmoid", "tanh", "relu", "leaky_relu", "identity"],
+        value="sigmoid",
+        description="activation",
+    )
+    span = widgets.FloatRangeSlider(
+        value=(-6, 6), min=-20, max=20, step=0.5, description="input range"
+    )
+    out = widgets.Output()
+
+    def redraw(_=None):
+        prof = activation_profile(name.value, *span.value)
+        with out:
+            out.clear_output(wait=True)
+            _, ax = plt.subplots(figsize=(5, 3))
+            plot_activation(
+                prof,
+                ax,
+                title=f"{name.value}: gradient vanishes on "
+                f"{prof['vanishing_fraction']:.0%} of the range",
+            )
+            ax.legend(fontsize=7, loc="upper left")
+            plt.show()
+
+    name.observe(redraw, names="value")
+    span.observe(redraw, names="value")
+    redraw()
+    return widgets.VBox([widgets.HBox([name, span]), out])
