@@ -102,21 +102,33 @@ def trace(net) -> Iterator[list[PassEvent]]:
 
 
 def cached_bytes(net) -> int:
-    """Bytes the layers of ``net`` hold for the next backward pass.
+    """Bytes of the distinct arrays the layers of ``net`` hold for the next backward pass.
 
-    A training forward (``cache=True``) keeps each dense layer's input and each activation's
-    output (or input); an inference forward (``cache=False``) keeps nothing, so this is 0.
+    A training forward (``cache=True``) keeps each dense layer's input and what each
+    activation's backward needs (its output, or its input for ReLU-like units); an inference
+    forward (``cache=False``) keeps nothing, so this is 0. One array held by two layers (an
+    activation's output is the next dense layer's input) counts once, and so does the caller's
+    input ``X``, which the first dense layer keeps a reference to.
+
+    Example
+    -------
+    >>> import numpy as np, nnlab as nl
+    >>> net = nl.mlp([4, 6, 3], "tanh", rng=0)  # Dense, Tanh, Dense
+    >>> _ = net.forward(np.ones((10, 4)))
+    >>> nl.cached_bytes(net)  # X (10 x 4) and the tanh output (10 x 6), float64
+    800
     """
-    total = 0
+    kept: list[np.ndarray] = []
     for layer in net.layers:
         if isinstance(layer, Dense):
-            kept = layer._X
+            arr = layer._X
         elif isinstance(layer, Activation):
-            kept = layer._cache
+            arr = layer._cache
         else:
-            kept = None
-        total += 0 if kept is None else kept.nbytes
-    return total
+            arr = None
+        if arr is not None and not any(np.shares_memory(arr, k) for k in kept):
+            kept.append(arr)
+    return sum(arr.nbytes for arr in kept)
 
 
 def _summary(samples: list[float]) -> dict:

@@ -87,8 +87,12 @@ def test_trace_rejects_what_is_not_a_network():
 def test_cached_bytes_training_vs_inference(setup):
     net, _, X, _ = setup
     net.forward(X)
-    # Dense inputs (10x4, 10x6, 10x5) and tanh outputs (10x6, 10x5), float64
-    assert nl.cached_bytes(net) == 8 * 10 * (4 + 6 + 5 + 6 + 5)
+    # X (10x4) and the tanh outputs (10x6, 10x5), each also the next Dense layer's input:
+    # distinct arrays count once, float64
+    assert nl.cached_bytes(net) == 8 * 10 * (4 + 6 + 5)
+    held = [layer._X for layer in net.layers if isinstance(layer, nl.Dense)]
+    held += [layer._cache for layer in net.layers if isinstance(layer, nl.Activation)]
+    assert sum(a.nbytes for a in held) == 8 * 10 * (4 + 6 + 5 + 6 + 5)  # naive sum
     nl.predict(net, X)
     assert nl.cached_bytes(net) == 0
 
