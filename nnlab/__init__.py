@@ -25,7 +25,7 @@ from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .layers import Dense, Layer
 from .losses import BinaryCrossEntropy, Loss, MSELoss, SoftmaxCrossEntropy
 from .network import Sequential, mlp
-from .optim import SGD, Adam, Optimizer
+from .optim import SGD, Adam, AdamW, Optimizer
 from .profile import PassEvent, cached_bytes, format_time, time_passes, trace
 from .train import History, accuracy, fit, predict
 
@@ -36,6 +36,7 @@ __all__ = [
     "SGD",
     "Activation",
     "Adam",
+    "AdamW",
     "BinaryCrossEntropy",
     "Dense",
     "History",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import numpy as np
 
-from ._validation import check_real
+from ._validation import FLOAT_DTYPES, check_real
 
 
 def _contiguous_base(arrays: list[np.ndarray]) -> np.ndarray | None:
@@ -28,22 +29,70 @@ def _contiguous_base(arrays: list[np.ndarray]) -> np.ndarray | None:
     return flat[offset : offset + address - start].view(dtype)
 
 
+def _check_array(a, what: str, owner: str) -> None:
+    """``a`` must be a C-contiguous float32/float64 array: the optimizer uses it in place."""
+    if not isinstance(a, np.ndarray):
+        raise TypeError(f"{owner}: {what} must be a NumPy array, got {type(a).__name__}.")
+    if a.dtype not in FLOAT_DTYPES:
+        raise TypeError(f"{owner}: {what} must be a float32 or float64 array, got dtype {a.dtype}.")
+    # Flattening a non-contiguous view copies it: updates (or new gradients) would be lost.
+    if not a.flags.c_contiguous:
+        raise ValueError(
+            f"{owner}: {what} must be C-contiguous, got a non-contiguous view of shape "
+            f"{a.shape} (such as W.T); pass the array itself."
+        )
+
+
+def _check_no_overlap(spans: list[tuple[int, int, str]], owner: str) -> None:
+    """No two of the byte intervals ``(start, end, what)`` overlap (a sweep, sorted by start)."""
+    furthest, holder = 0, ""
+    for start, end, what in sorted(spans):
+        if start < furthest:
+            raise ValueError(
+                f"{owner}: {holder} and {what} share memory (is one array listed twice?); "
+                "list each parameter once, each with its own gradient array."
+            )
+        if end > furthest:
+            furthest, holder = end, what
+
+
 def _pairs(params, owner: str) -> list[tuple[np.ndarray, np.ndarray]]:
     """Validate ``[(name, param, grad), ...]`` and fuse it into as few arrays as possible."""
+    if callable(getattr(params, "parameters", None)):
+        raise TypeError(
+            f"{owner}: params must be the list that net.parameters() returns, got the "
+            f"{type(params).__name__} itself; pass net.parameters()."
+        )
+    if not isinstance(params, Iterable) or isinstance(params, str | bytes | dict | np.ndarray):
+        raise TypeError(
+            f"{owner}: params must be a list of (name, param, grad) tuples as returned by "
+            f"net.parameters(), got {type(params).__name__}."
+        )
     params = list(params)
     if not params:
         raise ValueError(f"{owner}: params is empty; pass net.parameters().")
-    for entry in params:
-        if not (
-            isinstance(entry, tuple)
-            and len(entry) == 3
-            and isinstance(entry[1], np.ndarray)
-            and isinstance(entry[2], np.ndarray)
-        ):
+    spans = []
+    for k, entry in enumerate(params):
+        if not (isinstance(entry, tuple) and len(entry) == 3):
             raise TypeError(
                 f"{owner}: params must be a list of (name, param, grad) tuples as returned by "
                 f"net.parameters(), got an entry of type {type(entry).__name__}."
             )
+        name, p, g = entry
+        who = f"parameter {name!r}" if isinstance(name, str) else f"parameter {k}"
+        _check_array(p, who, owner)
+        _check_array(g, f"the gradient of {who}", owner)
+        if g.shape != p.shape:
+            raise ValueError(
+                f"{owner}: {who} has shape {p.shape} but its gradient has shape {g.shape}."
+            )
+        if not p.flags.writeable:
+            raise ValueError(f"{owner}: {who} is read-only; the optimizer updates it in place.")
+        where = f" (entry {k})"
+        spans.append((p.ctypes.data, p.ctypes.data + p.nbytes, who + where))
+        spans.append((g.ctypes.data, g.ctypes.data + g.nbytes, f"the gradient of {who}{where}"))
+    # Contiguous arrays occupy exactly their byte range, so overlapping ranges share memory.
+    _check_no_overlap([s for s in spans if s[1] > s[0]], owner)
     ps = [p for _, p, _ in params]
     gs = [g for _, _, g in params]
     # Sequential stores all parameters in one flat buffer: one update covers the network.
@@ -65,6 +114,20 @@ class Optimizer:
     Subclasses list their per-parameter state arrays in ``state`` names and get, in
     ``self._blocks``, tuples ``(param, grad, scratch, *state)`` of flat views of at most
     ``BLOCK`` elements each, so one ``step`` is a short loop of in-place NumPy calls.
+
+    Shapes
+    ------
+    Each ``grad`` has its ``param``'s shape; so has each state array (velocity, moments).
+
+    Raises
+    ------
+    TypeError
+        If ``params`` is not a list of ``(name, param, grad)`` tuples of float32/float64
+        arrays (an int array cannot take fractional updates).
+    ValueError
+        If ``lr <= 0``, ``params`` is empty, a gradient's shape differs from its parameter's,
+        a parameter is read-only or a non-contiguous view, or two arrays share memory (the
+        same parameter listed twice would be updated twice per step).
     """
 
     state: tuple[str, ...] = ()
@@ -75,8 +138,11 @@ class Optimizer:
         self._pairs = _pairs(params, owner)
         for name in self.state:
             setattr(self, name, [np.zeros_like(p) for p, _ in self._pairs])
-        largest = max(p.size for p, _ in self._pairs)
-        self._scratch = np.empty(min(largest, BLOCK), dtype=self._pairs[0][0].dtype)
+        # One scratch buffer per parameter dtype, as long as the longest block.
+        sizes: dict[np.dtype, int] = {}
+        for p, _ in self._pairs:
+            sizes[p.dtype] = max(sizes.get(p.dtype, 0), min(p.size, BLOCK))
+        self._scratch = {dt: np.empty(n, dtype=dt) for dt, n in sizes.items()}
         self._blocks = []
         for i, (p, g) in enumerate(self._pairs):
             flat = [p.reshape(-1), g.reshape(-1)] + [
@@ -84,7 +150,7 @@ class Optimizer:
             ]
             for start in range(0, p.size, BLOCK):
                 end = min(start + BLOCK, p.size)
-                scratch = self._scratch[: end - start]
+                scratch = self._scratch[p.dtype][: end - start]
                 self._blocks.append(
                     (
                         flat[0][start:end],
@@ -100,19 +166,60 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Stochastic gradient descent with optional momentum and L2 weight decay.
+    """Stochastic gradient descent with optional (Nesterov) momentum and L2 weight decay.
+
+    Parameters
+    ----------
+    params : list of (name, param, grad)
+        As returned by ``net.parameters()``; each ``param`` is updated in place.
+    lr : float
+        Learning rate, > 0.
+    momentum : float
+        In [0, 1); 0 is plain SGD (no velocity buffer).
+    weight_decay : float
+        L2 coefficient, >= 0, added to the gradient.
+    nesterov : bool
+        Nesterov momentum; needs ``momentum > 0``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a bad hyperparameter (named) or bad ``params`` (see :class:`Optimizer`);
+        ``ValueError`` for ``nesterov=True`` without momentum.
 
     Notes
     -----
-    With ``g = grad + weight_decay * param``: ``v = momentum * v + g``, ``param -= lr * v``
-    (the convention of PyTorch's ``SGD``); without momentum simply ``param -= lr * g``.
+    PyTorch's ``SGD`` conventions, with ``g = grad + weight_decay * param``:
+
+    - momentum (book eq. ``opt-momentum``): ``v = momentum * v + g``, ``param -= lr * v``;
+    - Nesterov: ``v = momentum * v + g``, ``param -= lr * (g + momentum * v)``;
+    - no momentum: ``param -= lr * g``.
+
+    Examples
+    --------
+    >>> import nnlab as nl
+    >>> net = nl.mlp([2, 4, 1], rng=0)
+    >>> nl.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True)
+    SGD(lr=0.1, momentum=0.9, weight_decay=0, nesterov=True)
     """
 
-    def __init__(self, params, lr: float, momentum: float = 0.0, weight_decay: float = 0.0):
+    def __init__(
+        self,
+        params,
+        lr: float,
+        momentum: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ) -> None:
         self.momentum = check_real(
             momentum, "momentum", owner="SGD", low=0.0, high=1.0, high_open=True
         )
         self.weight_decay = check_real(weight_decay, "weight_decay", owner="SGD", low=0.0)
+        if not isinstance(nesterov, bool | np.bool_):
+            raise TypeError(f"SGD: nesterov must be True or False, got {nesterov!r}.")
+        if nesterov and not self.momentum:
+            raise ValueError("SGD: nesterov=True needs momentum > 0, got momentum=0.")
+        self.nesterov = bool(nesterov)
         # A velocity buffer only when momentum needs one.
         self.state = ("_velocity",) if self.momentum else ()
         super().__init__(params, lr)
@@ -128,36 +235,82 @@ class SGD(Optimizer):
                 v = velocity[0]
                 v *= mu
                 v += g
-                g = v
-            np.multiply(g, lr, out=tmp)
+                if self.nesterov:
+                    # lr * (g + mu * v) in two subtractions: g may already be the scratch.
+                    np.multiply(g, lr, out=tmp)
+                    p -= tmp
+                    np.multiply(v, lr * mu, out=tmp)
+                else:
+                    np.multiply(v, lr, out=tmp)
+            else:
+                np.multiply(g, lr, out=tmp)
             p -= tmp
 
     def __repr__(self) -> str:
+        nesterov = ", nesterov=True" if self.nesterov else ""
         return (
-            f"SGD(lr={self.lr:g}, momentum={self.momentum:g}, weight_decay={self.weight_decay:g})"
+            f"SGD(lr={self.lr:g}, momentum={self.momentum:g}, "
+            f"weight_decay={self.weight_decay:g}{nesterov})"
         )
 
 
 class Adam(Optimizer):
     """Adam (Kingma and Ba, 2015): per-parameter steps from running moments of the gradient.
 
+    Parameters
+    ----------
+    params : list of (name, param, grad)
+        As returned by ``net.parameters()``; each ``param`` is updated in place.
+    lr : float
+        Learning rate, > 0.
+    betas : (float, float)
+        Decay rates of the first and second moments, each in [0, 1).
+    eps : float
+        Added to the denominator, > 0.
+    weight_decay : float
+        L2 coefficient, >= 0, added to the gradient *before* the moments (PyTorch's ``Adam``).
+        Adam then rescales the decay with everything else; :class:`AdamW` decouples it.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a bad hyperparameter (named) or bad ``params`` (see :class:`Optimizer`).
+
     Notes
     -----
+    With ``g = grad + weight_decay * param`` and ``t`` the step count (book eq. ``opt-adam``):
     ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``,
     ``param -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)``.
+
+    Examples
+    --------
+    >>> import nnlab as nl
+    >>> net = nl.mlp([2, 4, 1], rng=0)
+    >>> nl.Adam(net.parameters(), lr=0.01, weight_decay=1e-4)
+    Adam(lr=0.01, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0001)
     """
 
     state = ("_m", "_v")
+    _decoupled = False
 
-    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+    ) -> None:
         super().__init__(params, lr)
+        owner = type(self).__name__
         if not (isinstance(betas, tuple | list) and len(betas) == 2):
-            raise TypeError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}.")
+            raise TypeError(f"{owner}: betas must be a pair (beta1, beta2), got {betas!r}.")
         self.betas = tuple(
-            check_real(b, f"betas[{i}]", owner="Adam", low=0.0, high=1.0, high_open=True)
+            check_real(b, f"betas[{i}]", owner=owner, low=0.0, high=1.0, high_open=True)
             for i, b in enumerate(betas)
         )
-        self.eps = check_real(eps, "eps", owner="Adam", low=0.0, low_open=True)
+        self.eps = check_real(eps, "eps", owner=owner, low=0.0, low_open=True)
+        self.weight_decay = check_real(weight_decay, "weight_decay", owner=owner, low=0.0)
         self.t = 0
 
     def step(self) -> None:
@@ -167,12 +320,25 @@ class Adam(Optimizer):
         c1, c2 = 1.0 - b1**self.t, 1.0 - b2**self.t
         step = self.lr * math.sqrt(c2) / c1
         eps = self.eps * math.sqrt(c2)
+        decay = 1.0 - self.lr * self.weight_decay if self._decoupled else 1.0
+        l2 = 0.0 if self._decoupled else self.weight_decay
         for p, g, tmp, m, v in self._blocks:
-            m *= b1
-            np.multiply(g, 1.0 - b1, out=tmp)
-            m += tmp
+            if decay != 1.0:
+                p *= decay
+            if l2:
+                np.multiply(p, l2, out=tmp)
+                tmp += g
+                # m = b1 m + (1 - b1) g, written so g (in the scratch) survives for v.
+                m -= tmp
+                m *= b1
+                m += tmp
+                tmp *= tmp
+            else:
+                m *= b1
+                np.multiply(g, 1.0 - b1, out=tmp)
+                m += tmp
+                np.multiply(g, g, out=tmp)
             v *= b2
-            np.multiply(g, g, out=tmp)
             tmp *= 1.0 - b2
             v += tmp
             np.sqrt(v, out=tmp)
@@ -182,4 +348,44 @@ class Adam(Optimizer):
             p -= tmp
 
     def __repr__(self) -> str:
-        return f"Adam(lr={self.lr:g}, betas={self.betas}, eps={self.eps:g})"
+        wd = f", weight_decay={self.weight_decay:g}" if self.weight_decay or self._decoupled else ""
+        return f"{type(self).__name__}(lr={self.lr:g}, betas={self.betas}, eps={self.eps:g}{wd})"
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov and Hutter, 2019), as PyTorch's ``AdamW``.
+
+    The decay shrinks the weights directly instead of entering the gradient, so it is not
+    rescaled by Adam's per-parameter step sizes. Parameters as for :class:`Adam`, except the
+    default ``weight_decay=0.01``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a bad hyperparameter (named) or bad ``params`` (see :class:`Optimizer`).
+
+    Notes
+    -----
+    ``param -= lr * weight_decay * param``, then the Adam update of :class:`Adam` on the plain
+    gradient ``g = grad``: ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``,
+    ``param -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)``.
+
+    Examples
+    --------
+    >>> import nnlab as nl
+    >>> net = nl.mlp([2, 4, 1], rng=0)
+    >>> nl.AdamW(net.parameters(), lr=0.01)
+    AdamW(lr=0.01, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.01)
+    """
+
+    _decoupled = True
+
+    def __init__(
+        self,
+        params,
+        lr: float = 1e-3,
+        betas=(0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.01,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay)
