@@ -20,14 +20,14 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/book
 
-nbval: $(STAMP)
-	$(BIN)/python -m pytest --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg $(NOTEBOOKS)
+nbval: $(STAMP)  ## run every chapter and compare its outputs (two notebooks at a time)
+	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg $(NOTEBOOKS)
 
 book-tests: $(STAMP)
 	$(BIN)/python -m pytest tests/book
 
 notebooks: $(STAMP)  ## re-execute every notebook in place (refreshes outputs and widget state)
-	$(BIN)/python .ci/execute_notebooks.py $(NOTEBOOKS)
+	printf '%s\n' $(NOTEBOOKS) | xargs -P 2 -n 1 $(BIN)/python .ci/execute_notebooks.py
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
