@@ -9,15 +9,29 @@ from __future__ import annotations
 import numpy as np
 
 from ._validation import as_float_array, check_real
-from .layers import Layer
+from .layers import Layer, read_only
 
 
 class Activation(Layer):
     """An element-wise function ``A = f(Z)``; ``backward`` returns ``dA * f'(Z)``.
 
+    With ``cache=True``, an output that backward reuses (sigmoid, tanh, ReLU, softmax) is
+    returned read-only, so writing into it raises instead of corrupting the next backward;
+    use ``A.copy()`` to get a writable copy. With ``cache=False`` the output is the caller's.
+
+    Raises
+    ------
+    TypeError
+        If ``Z`` or ``dA`` is not a real numeric array (complex, strings, objects).
+    ValueError
+        If ``dA`` does not have the shape of the last output, or an input is ragged.
+    RuntimeError
+        If ``backward`` comes before a ``forward`` with ``cache=True``.
+
     Shapes
     ------
-    Z ``(n, k)`` -> A ``(n, k)``; backward: dA ``(n, k)`` -> dZ ``(n, k)``.
+    Z ``(n, k)`` -> A ``(n, k)``; backward: dA ``(n, k)`` -> dZ ``(n, k)``. ``n = 0`` gives
+    empty outputs.
     """
 
     def __init__(self) -> None:
@@ -54,8 +68,12 @@ class Identity(Activation):
 
     def forward(self, X, *, cache: bool = True) -> np.ndarray:
         X = self._input(X)
-        self._cache = X if cache else None
-        return X
+        if not cache:
+            self._cache = None
+            return X
+        # Backward needs only the shape; a read-only view keeps the caller's X out of reach.
+        self._cache = X
+        return read_only(X.view())
 
     def backward(self, dA, *, input_grad: bool = True) -> np.ndarray | None:
         _, dA = self._grad(dA)
@@ -73,8 +91,10 @@ class Sigmoid(Activation):
 
     Notes
     -----
-    ``f'(z) = f(z) (1 - f(z))``, at most 1/4 (at z = 0): gradients shrink by at least 4x
-    per sigmoid layer, the root of the vanishing-gradient problem.
+    ``f'(z) = f(z) (1 - f(z))``, at most 1/4 (at z = 0). Backward through a sigmoid layer and
+    the dense layer before it multiplies the gradient by ``diag(f'(Z)) W^T``: the activation's
+    own factor is at most 1/4, while the weights can amplify. Deep stacks of sigmoids whose
+    weights do not make up for it see gradients vanish.
     """
 
     f = staticmethod(_sigmoid)
@@ -83,7 +103,7 @@ class Sigmoid(Activation):
     def forward(self, X, *, cache: bool = True) -> np.ndarray:
         A = _sigmoid(self._input(X))
         self._cache = A if cache else None
-        return A
+        return read_only(A) if cache else A
 
     def backward(self, dA, *, input_grad: bool = True) -> np.ndarray | None:
         A, dA = self._grad(dA)
@@ -99,7 +119,7 @@ class Tanh(Activation):
     def forward(self, X, *, cache: bool = True) -> np.ndarray:
         A = np.tanh(self._input(X))
         self._cache = A if cache else None
-        return A
+        return read_only(A) if cache else A
 
     def backward(self, dA, *, input_grad: bool = True) -> np.ndarray | None:
         A, dA = self._grad(dA)
@@ -115,7 +135,7 @@ class ReLU(Activation):
     def forward(self, X, *, cache: bool = True) -> np.ndarray:
         A = np.maximum(self._input(X), 0.0)
         self._cache = A if cache else None
-        return A
+        return read_only(A) if cache else A
 
     def backward(self, dA, *, input_grad: bool = True) -> np.ndarray | None:
         A, dA = self._grad(dA)
@@ -175,12 +195,15 @@ class Softmax(Activation):
 
     def forward(self, X, *, cache: bool = True) -> np.ndarray:
         X = self._input(X)
-        if X.ndim != 2:
-            raise ValueError(f"Softmax expected Z of shape (n_samples, n_classes), got {X.shape}.")
+        if X.ndim != 2 or X.shape[1] == 0:
+            raise ValueError(
+                f"Softmax expected Z of shape (n_samples, n_classes) with n_classes >= 1, "
+                f"got {X.shape}."
+            )
         e = np.exp(X - X.max(axis=1, keepdims=True))
         e /= e.sum(axis=1, keepdims=True)
         self._cache = e if cache else None
-        return e
+        return read_only(e) if cache else e
 
     def backward(self, dA, *, input_grad: bool = True) -> np.ndarray | None:
         A, dA = self._grad(dA)

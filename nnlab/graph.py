@@ -27,6 +27,12 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from ._validation import as_float_array
+
+
+def _overflow(op: str, expression: str) -> OverflowError:
+    return OverflowError(f"Value.{op}: {expression} overflows float64 (beyond 1.8e308).")
+
 
 class Value:
     """A scalar that records how it was computed, so gradients can flow back through it.
@@ -49,6 +55,17 @@ class Value:
         The operands of that operation.
     local_grads : tuple of float
         d(self)/d(parent) for each parent, computed in the forward pass.
+
+    Raises
+    ------
+    TypeError
+        If ``data`` (or an operand) is not a real number.
+    ValueError
+        If ``data`` is nan or inf, or an operation is undefined at its operands: division by
+        zero, a negative base to a fractional power, the log of a non-positive number, or a
+        derivative that is infinite there (``x ** 0.5`` at 0).
+    OverflowError
+        If a result, a local derivative or a gradient is beyond the float64 range.
     """
 
     __slots__ = ("data", "grad", "label", "local_grads", "op", "parents")
@@ -56,6 +73,8 @@ class Value:
     def __init__(self, data, *, label: str = "", op: str = "", parents=(), local_grads=()):
         if isinstance(data, bool) or not isinstance(data, numbers.Real):
             raise TypeError(f"Value expected a real number, got {type(data).__name__}.")
+        if not math.isfinite(data):
+            raise ValueError(f"Value expected a finite number, got {float(data)!r}.")
         self.data = float(data)
         self.grad = 0.0
         self.label = label
@@ -71,38 +90,69 @@ class Value:
 
     def __add__(self, other) -> Value:
         other = self._lift(other)
-        return Value(self.data + other.data, op="+", parents=(self, other), local_grads=(1, 1))
+        out = self.data + other.data
+        if not math.isfinite(out):
+            raise _overflow("__add__", f"{self.data!r} + {other.data!r}")
+        return Value(out, op="+", parents=(self, other), local_grads=(1, 1))
 
     def __mul__(self, other) -> Value:
         other = self._lift(other)
-        return Value(
-            self.data * other.data,
-            op="*",
-            parents=(self, other),
-            local_grads=(other.data, self.data),
-        )
+        out = self.data * other.data
+        if not math.isfinite(out):
+            raise _overflow("__mul__", f"{self.data!r} * {other.data!r}")
+        return Value(out, op="*", parents=(self, other), local_grads=(other.data, self.data))
 
     def __pow__(self, exponent) -> Value:
         if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
             raise TypeError(
                 f"Value ** only supports a constant real exponent, got {type(exponent).__name__}."
             )
-        k = float(exponent)
-        return Value(
-            self.data**k,
-            op=f"**{k:g}",
-            parents=(self,),
-            local_grads=(k * self.data ** (k - 1),),
-        )
+        k, x = float(exponent), self.data
+        if not math.isfinite(k):
+            raise ValueError(f"Value.__pow__: the exponent must be finite, got {k!r}.")
+        if x < 0 and not k.is_integer():
+            raise ValueError(
+                "Value.__pow__: a negative base to a fractional power is not a real number "
+                f"(({x!r}) ** {k!r})."
+            )
+        if x == 0 and k < 0:
+            raise ValueError(f"Value.__pow__: division by zero ({x!r} ** {k!r}).")
+        if x == 0 and 0 < k < 1:
+            raise ValueError(
+                f"Value.__pow__: the derivative of x ** {k!r}, {k!r} * x ** {k - 1!r}, is "
+                f"infinite at x = {x!r}."
+            )
+        base = f"({x!r})" if x < 0 else repr(x)
+        try:
+            out = x**k
+        except OverflowError:
+            out = math.inf
+        if not math.isfinite(out):
+            raise _overflow("__pow__", f"{base} ** {k!r}")
+        try:
+            local = k * x ** (k - 1) if k != 0 else 0.0  # d(x**0)/dx = 0, even at x = 0
+        except OverflowError:
+            local = math.inf
+        if not math.isfinite(local):
+            raise _overflow("__pow__", f"the derivative of x ** {k!r} at x = {x!r}")
+        return Value(out, op=f"**{k:g}", parents=(self,), local_grads=(local,))
 
     def exp(self) -> Value:
-        e = math.exp(self.data)
+        try:
+            e = math.exp(self.data)
+        except OverflowError:
+            raise _overflow("exp", f"exp({self.data!r})") from None
         return Value(e, op="exp", parents=(self,), local_grads=(e,))
 
     def log(self) -> Value:
-        if self.data <= 0:
-            raise ValueError(f"Value.log expected a positive number, got {self.data:g}.")
-        return Value(math.log(self.data), op="log", parents=(self,), local_grads=(1 / self.data,))
+        x = self.data
+        if x <= 0:
+            raise ValueError(
+                f"Value.log expected a positive number, got {x:g} (log({x!r}) is undefined)."
+            )
+        if not math.isfinite(1 / x):
+            raise _overflow("log", f"the derivative 1/x at x = {x!r}")
+        return Value(math.log(x), op="log", parents=(self,), local_grads=(1 / x,))
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)
@@ -128,12 +178,25 @@ class Value:
 
     def __sub__(self, other) -> Value:
         other = self._lift(other)
-        return Value(self.data - other.data, op="-", parents=(self, other), local_grads=(1, -1))
+        out = self.data - other.data
+        if not math.isfinite(out):
+            raise _overflow("__sub__", f"{self.data!r} - {other.data!r}")
+        return Value(out, op="-", parents=(self, other), local_grads=(1, -1))
 
     # Everything else is built from the operations above, so needs no derivative of its own.
 
     def __truediv__(self, other) -> Value:
-        return self * self._lift(other) ** -1
+        other = self._lift(other)
+        if other.data == 0:
+            raise ValueError(
+                f"Value.__truediv__: division by zero ({self.data!r} / {other.data!r})."
+            )
+        try:
+            return self * other**-1
+        except OverflowError as err:  # name the division, keep the detail
+            raise OverflowError(
+                f"Value.__truediv__: {self.data!r} / {other.data!r}: {err}"
+            ) from None
 
     def __radd__(self, other) -> Value:
         return self + other
@@ -176,7 +239,10 @@ class Value:
         for node in order:
             node.grad = 0.0
         self.grad = 1.0
-        for node in reversed(order):
+        for node in reversed(order):  # each node's grad is complete when it is reached
+            if not math.isfinite(node.grad):
+                name = node.label or node.op or "leaf"
+                raise _overflow("backward", f"the gradient at node {name!r} ({node.data:g})")
             for parent, local in zip(node.parents, node.local_grads, strict=True):
                 parent.grad += local * node.grad
 
@@ -191,7 +257,11 @@ def values(array, label: str = "") -> list:
     Labels get the index appended: ``values([[1, 2]], "W")`` labels the entries ``W00``,
     ``W01``.
     """
-    arr = np.asarray(array, dtype=float)
+    arr = as_float_array(array, "array", owner="values")
+    bad = np.argwhere(~np.isfinite(arr))
+    if bad.size:
+        idx = tuple(int(i) for i in bad[0])
+        raise ValueError(f"values expected finite numbers, got {arr[idx]} at index {idx}.")
     out = np.empty(arr.shape, dtype=object)
     for idx in np.ndindex(arr.shape):
         out[idx] = Value(float(arr[idx]), label=label + "".join(str(i) for i in idx))
@@ -200,7 +270,15 @@ def values(array, label: str = "") -> list:
 
 def grads(nodes: Iterable) -> list:
     """The ``grad`` of every ``Value`` in a nested list, same nesting."""
-    return [grads(n) if isinstance(n, list) else n.grad for n in nodes]
+    out = []
+    for n in nodes:
+        if isinstance(n, list | tuple | np.ndarray):
+            out.append(grads(n))
+        elif isinstance(n, Value):
+            out.append(n.grad)
+        else:
+            raise TypeError(f"grads expected nested lists of Value, got {type(n).__name__}.")
+    return out
 
 
 def draw_graph(root: Value, ax=None, *, digits: int = 4, box_width: float = 2.0):

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
-from ._validation import as_rng, check_2d, check_dtype, check_positive_int
+from ._validation import as_float_array, as_rng, check_2d, check_dtype, check_positive_int
 from .init import get_initializer
+
+
+def read_only(A):
+    """Mark ``A`` read-only and return it: an output that ``forward`` also keeps for backward.
+
+    Writing into it would silently change the next backward pass; now it raises instead.
+    Array scalars (from 0-d inputs) cannot be flagged and need not be: they are immutable.
+    """
+    if isinstance(A, np.ndarray):
+        A.flags.writeable = False
+    return A
 
 
 class Layer:
@@ -14,7 +27,19 @@ class Layer:
     A layer with parameters keeps them in ``self._params`` and their gradients, of the same
     shapes, in ``self._grads`` (both dicts keyed by name). Both are allocated once and updated
     in place, so optimizers may hold on to them.
+
+    The cache holds references, not copies, so forward stays fast. An output that forward
+    returns and also keeps (an activation's ``A``) comes back read-only: copy it
+    (``A.copy()``) to modify it. The one remaining contract is on the caller's side: do not
+    modify your own input ``X`` between ``forward`` and ``backward``, since a layer may keep it
+    (a Dense layer needs it for ``dW = X.T @ dZ``).
+
+    A layer belongs to at most one :class:`nnlab.Sequential`, once (see there).
     """
+
+    # The Sequential that packed this layer's parameters, as a weak reference (None: free).
+    # Left out of copies and pickles, so ``copy.deepcopy(layer)`` is a free, independent layer.
+    _owner: weakref.ref | None = None
 
     def __init__(self) -> None:
         self._params: dict[str, np.ndarray] = {}
@@ -40,11 +65,24 @@ class Layer:
         """Number of trainable scalars in this layer."""
         return sum(p.size for p in self._params.values())
 
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_owner", None)
+        return state
+
     def _set_param(self, name: str, value) -> None:
         target = self._params[name]
-        value = np.asarray(value)
+        value = as_float_array(value, name, owner=repr(self))
         if value.shape != target.shape:
             raise ValueError(f"{self!r}: {name} must have shape {target.shape}, got {value.shape}.")
+        with np.errstate(over="ignore"):  # a float32 overflow becomes inf, reported just below
+            value = value.astype(target.dtype, copy=False)
+        if not np.isfinite(value).all():
+            bad = value.size - int(np.isfinite(value).sum())
+            raise ValueError(
+                f"{self!r}: {name} must be finite in {target.dtype}, got {bad} nan or inf "
+                f"value{'s' if bad > 1 else ''}."
+            )
         target[...] = value
 
     def _rebind(self, name: str, param: np.ndarray, grad: np.ndarray) -> None:
@@ -61,7 +99,7 @@ class Layer:
         )
 
     def _check_grad(self, dZ, shape: tuple[int, ...], dtype) -> np.ndarray:
-        dZ = np.asarray(dZ)
+        dZ = as_float_array(dZ, "dZ", owner=repr(self))
         if dZ.shape != shape:
             raise ValueError(
                 f"{self!r} expected dZ of shape {shape} (the shape of its last output), "
@@ -95,13 +133,26 @@ class Dense(Layer):
     dW, db : ndarray
         Their gradients, overwritten by each ``backward``.
 
+    Raises
+    ------
+    TypeError
+        If ``X``, ``dZ`` or an assigned ``W``/``b`` is not a real numeric array (complex,
+        strings, objects).
+    ValueError
+        If one of them has the wrong shape or is ragged, or an assigned ``W``/``b`` holds nan
+        or inf.
+    RuntimeError
+        If ``backward`` comes before a ``forward`` with ``cache=True``.
+
     Shapes
     ------
     X ``(n, n_in)`` -> Z ``(n, n_out)``; backward: dZ ``(n, n_out)`` -> dX ``(n, n_in)``.
+    ``n = 0`` is allowed: the outputs are empty and ``dW``, ``db`` become zeros.
 
     Notes
     -----
-    Backward (book eq. ``bp-dense``): ``dW = X.T @ dZ``, ``db = dZ.sum(axis=0)``,
+    ``forward`` keeps a reference to ``X`` (no copy), so ``X`` must not be modified before
+    ``backward``. Backward (book eq. ``bp-dense``): ``dW = X.T @ dZ``, ``db = dZ.sum(axis=0)``,
     ``dX = dZ @ W.T``. The batch mean (the 1/n) is already inside ``dZ``.
 
     Examples
@@ -119,11 +170,14 @@ class Dense(Layer):
         self.dtype = check_dtype(dtype, owner=owner)
         self.init = init
         initializer = get_initializer(init, owner=repr(self))
-        W = np.asarray(initializer(self.n_in, self.n_out, as_rng(rng, owner=repr(self))))
+        W = initializer(self.n_in, self.n_out, as_rng(rng, owner=repr(self)))
+        W = as_float_array(W, "W (returned by init)", owner=repr(self))
         if W.shape != (self.n_in, self.n_out):
             raise ValueError(
                 f"{self!r}: init returned shape {W.shape}, expected {(self.n_in, self.n_out)}."
             )
+        if not np.isfinite(W).all():
+            raise ValueError(f"{self!r}: init returned nan or inf weights.")
         self._params = {"W": W.astype(self.dtype), "b": np.zeros(self.n_out, self.dtype)}
         self._grads = {k: np.zeros_like(v) for k, v in self._params.items()}
         self._X: np.ndarray | None = None
@@ -181,6 +235,7 @@ class Dense(Layer):
         (bias). Backward: ``dW`` and ``dX`` cost ``2 n n_in n_out`` each, ``db`` costs
         ``n n_out``.
         """
+        batch_size = check_positive_int(batch_size, "batch_size", owner=f"{self!r}.flops")
         mm = 2 * batch_size * self.n_in * self.n_out
         bias = batch_size * self.n_out
         return {"forward": mm + bias, "backward_dW": mm + bias, "backward_dX": mm}

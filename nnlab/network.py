@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import weakref
 
 import numpy as np
 
@@ -31,14 +32,33 @@ class Sequential:
     arrays are allocated once and updated in place, so ``parameters()`` returns the same
     objects on every call and one vectorized optimizer update covers the whole network.
 
+    A layer can appear only once, in one network: its cache (and gradients) would otherwise be
+    overwritten by its other use, and backward would return wrong gradients. Building a network
+    moves its layers' parameters into its buffer, so the layers belong to it from then on; use
+    ``copy.deepcopy(layer)`` for an independent copy to put in another network.
+
+    ``forward`` keeps a reference to the caller's ``X`` (no copy, to stay fast): do not modify
+    ``X`` between ``forward`` and ``backward``. An output that is also kept for backward (a
+    final activation's) is returned read-only; ``copy.deepcopy(net)`` gives an independent
+    network with its own buffers.
+
     Parameters
     ----------
     layers : list of Layer
         The layers, input side first. ``net.layers`` is this very list.
 
+    Raises
+    ------
+    TypeError
+        If ``layers`` is not a list of nnlab layers, or the Dense layers' dtypes differ.
+    ValueError
+        If ``layers`` is empty, widths do not chain, a layer appears twice, or a layer already
+        belongs to another Sequential.
+
     Shapes
     ------
     X ``(n, n_in)`` -> Z ``(n, n_out)``; backward: dZ ``(n, n_out)`` -> dX ``(n, n_in)``.
+    ``n = 0`` gives empty outputs and zero gradients.
 
     Examples
     --------
@@ -57,6 +77,7 @@ class Sequential:
                 raise TypeError(
                     f"Sequential: layer {i} must be an nnlab layer, got {type(layer).__name__}."
                 )
+        _check_layers_are_free(layers)
         dense = [(i, la) for i, la in enumerate(layers) if isinstance(la, Dense)]
         for (i, a), (j, b) in itertools.pairwise(dense):
             if a.n_out != b.n_in:
@@ -76,7 +97,27 @@ class Sequential:
         self.n_in = dense[0][1].n_in if dense else None
         self._pack()
 
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        del state["flat_params"], state["flat_grads"]
+        return state
+
+    def __copy__(self):
+        raise TypeError(
+            "Sequential cannot be copied shallowly: the copy would share its layers (and their "
+            "caches and gradients) with the original. Use copy.deepcopy(net)."
+        )
+
+    def __setstate__(self, state: dict) -> None:
+        # A copy (copy.deepcopy, pickle) gets its layers' arrays as separate copies, no longer
+        # views of one buffer: pack them into fresh buffers, owned by the copy.
+        self.__dict__.update(state)
+        self._pack()
+
     def _pack(self) -> None:
+        owner = weakref.ref(self)
+        for la in self.layers:
+            la._owner = owner
         entries = [(la, name, p) for la in self.layers for name, p, _ in la.parameters()]
         total = sum(p.size for _, _, p in entries)
         self.flat_params = _aligned_zeros(total, self.dtype)
@@ -159,6 +200,28 @@ class Sequential:
             for r, la in zip(rows, self.layers, strict=True)
         ]
         return "Sequential(\n" + "\n".join(lines) + f"\n)  # {self.n_params:,} parameters"
+
+
+def _check_layers_are_free(layers: list[Layer]) -> None:
+    """Reject a layer listed twice, or one that belongs to another (live) Sequential."""
+    first: dict[int, int] = {}
+    for i, layer in enumerate(layers):
+        j = first.setdefault(id(layer), i)
+        if j != i:
+            raise ValueError(
+                f"Sequential: layer {i} is the same {layer!r} object as layer {j}. A layer can "
+                "appear only once: its second use would overwrite the cache and gradients of "
+                "the first, and backward would return wrong gradients. Use a new layer, or "
+                "copy.deepcopy(layer), for each position."
+            )
+        owner = layer._owner() if layer._owner is not None else None
+        if owner is not None:
+            raise ValueError(
+                f"Sequential: layer {i} {layer!r} already belongs to another Sequential. "
+                "Sharing it would let each network overwrite the other's cache and gradients "
+                "(and would move its weights out of the other network's flat_params), giving "
+                "wrong gradients. Use copy.deepcopy(layer) for an independent copy."
+            )
 
 
 def mlp(
