@@ -1,10 +1,17 @@
-"""Plots for the book: decision boundaries, training curves, animations.
+"""Generic plots for the book: decision boundaries, training curves, a traced pass, number
+tables and animations as HTML.
 
 matplotlib is imported lazily, so ``import nnlab`` needs only NumPy. Functions that compute
-what is drawn (``decision_grid``...) are separate from the drawing and have unit tests.
+what is drawn (``decision_grid``...) are separate from the drawing and have unit tests. The
+figures of one chapter's idea live with that idea in :mod:`nnlab.explore`; the names that were
+here before (``plot_flops``, ``plot_pass_memory``, ``draw_network``, ``draw_step``...) still
+resolve to them.
 """
 
 from __future__ import annotations
+
+import re
+from html import escape
 
 import numpy as np
 
@@ -187,401 +194,6 @@ def plot_passes(events, ax=None, *, spacing: float = 1.75):
     return ax
 
 
-def plot_flops(table, ax=None, *, title: bool = True):
-    """Bar chart of a :func:`nnlab.widgets.flops_table`: forward and backward FLOPs per layer.
-
-    Each layer gets a forward bar (blue) and a stacked backward bar: ``dW`` and ``db`` (red),
-    ``dX`` (light red) and the activation's backward (grey). A dashed tick marks twice the
-    forward count, the rule of thumb; the title gives the total backward/forward ratio.
-    """
-    plt = _plt()
-    from matplotlib.ticker import EngFormatter
-
-    ax = ax or plt.gca()
-    x = np.arange(len(table["labels"]))
-    w = 0.38
-    ax.bar(x - w / 2, table["forward"], w, color=FORWARD_COLOR, label="forward")
-    bottom = np.zeros(len(x))
-    for key, color, label in (
-        ("backward_dW", BACKWARD_COLOR, "backward: dW, db"),
-        ("backward_dX", "#f4a3a3", "backward: dX"),
-        ("backward_act", SKIPPED_COLOR, "backward: activation"),
-    ):
-        ax.bar(x + w / 2, table[key], w, bottom=bottom, color=color, label=label)
-        bottom = bottom + table[key]
-    twice = 2 * np.asarray(table["forward"])
-    dashed = {"colors": "black", "linestyles": "--", "lw": 1, "label": "2 × forward"}
-    ax.hlines(twice, x + 0.02, x + w - 0.02, **dashed)
-    for i in np.flatnonzero(np.asarray(table["backward_dX"]) == 0):
-        ax.text(x[i] + w / 2, bottom[i], "dX\nskipped", ha="center", va="bottom", fontsize=7)
-    ax.set_xticks(x, [f"layer {i + 1}\n{s}" for i, s in enumerate(table["labels"])])
-    ax.yaxis.set_major_formatter(EngFormatter())
-    ax.set_ylabel("FLOPs per batch")
-    ax.legend(fontsize=8, frameon=False)
-    if title:
-        ax.set_title(f"backward / forward FLOPs = {table['ratio']:.2f}")
-    return ax
-
-
-# --- Network diagrams (chapter book/step-by-step-backprop) -----------------------------------
-
-_PHASE_COLORS = {
-    "forward": ("#1f77b4", "#dbe9f6"),
-    "loss": ("#7f3f98", "#eadcf2"),
-    "backward": ("#d62728", "#f9dcdc"),
-    "update": ("#2ca02c", "#dcf2dc"),
-}
-_GRAD_COLOR = "#c0392b"
-
-
-def network_layout(layer_sizes, *, bias: bool = True, dx: float = 2.4):
-    """Positions of the units (and bias units) of a fully connected network diagram.
-
-    Layer ``l`` sits at ``x = l * dx``; its units are one unit of length apart, centred on
-    ``y = 0``, unit 0 on top. A bias unit (the constant 1) sits below each layer but the last.
-
-    Parameters
-    ----------
-    layer_sizes : sequence of int
-        Units per layer, input first.
-    bias : bool, default True
-        Whether to place bias units.
-    dx : float, default 2.4
-        Horizontal distance between layers.
-
-    Returns
-    -------
-    units : list of ndarray
-        ``units[l]`` holds the ``(x, y)`` of each unit of layer ``l``.
-    bias_units : list of ndarray or None
-        ``bias_units[l]`` is the ``(x, y)`` of layer ``l``'s bias unit (None for the last
-        layer, and for all when ``bias=False``).
-
-    Shapes
-    ------
-    ``units[l]``: ``(layer_sizes[l], 2)``; ``bias_units[l]``: ``(2,)``.
-    """
-    sizes = [int(k) for k in layer_sizes]
-    if len(sizes) < 2 or min(sizes) < 1:
-        raise ValueError(
-            f"network_layout expected at least 2 layer sizes, all >= 1, got {list(layer_sizes)}."
-        )
-    units, bias_units = [], []
-    for i, k in enumerate(sizes):
-        y = (k - 1) / 2 - np.arange(k, dtype=float)
-        units.append(np.column_stack([np.full(k, i * dx), y]))
-        last = i == len(sizes) - 1
-        bias_units.append(None if last or not bias else np.array([i * dx, y[-1] - 1.0]))
-    return units, bias_units
-
-
-def _check_values(values, sizes, name: str):
-    if values is None:
-        return [None] * len(sizes)
-    values = list(values)
-    if len(values) != len(sizes):
-        raise ValueError(f"draw_network: {name} needs {len(sizes)} entries, got {len(values)}.")
-    checked = []
-    for i, (v, shape) in enumerate(zip(values, sizes, strict=True)):
-        if v is not None:
-            v = np.asarray(v, dtype=float)
-            if v.shape != shape:
-                raise ValueError(
-                    f"draw_network: {name}[{i}] must have shape {shape}, got {v.shape}."
-                )
-        checked.append(v)
-    return checked
-
-
-def _edge_label(ax, p, q, text, t, color, weight, size):
-    """Write ``text`` on the segment p -> q at fraction ``t``, rotated along it."""
-    x, y = p + t * (q - p)
-    angle = np.degrees(np.arctan2(q[1] - p[1], q[0] - p[0]))
-    ax.text(
-        x,
-        y,
-        text,
-        color=color,
-        fontsize=size,
-        fontweight=weight,
-        ha="center",
-        va="center",
-        rotation=angle,
-        rotation_mode="anchor",
-        transform_rotates_text=True,
-        bbox={"boxstyle": "round,pad=0.12", "fc": "white", "ec": "none", "alpha": 0.9},
-        zorder=4,
-    )
-
-
-def draw_network(
-    layer_sizes,
-    *,
-    node_values=None,
-    node_grads=None,
-    edge_values=None,
-    bias_values=None,
-    edge_kinds=None,
-    highlight_nodes=(),
-    highlight_edges=(),
-    phase: str = "forward",
-    layer_labels=None,
-    ax=None,
-    fontsize: float = 8.5,
-):
-    """Draw a fully connected network with a number on each unit and each edge.
-
-    Units are circles holding their forward value (``node_values``), with their backward
-    value (``node_grads``) in red underneath; each edge carries its weight, or its gradient
-    (in red) when ``edge_kinds[k] == "grad"``. Bias units, labelled 1, are drawn when
-    ``bias_values`` is given; their edges carry the biases. Highlighted layers take the colour
-    of ``phase``; everything else is grey. NaN values are left blank.
-
-    Parameters
-    ----------
-    layer_sizes : sequence of int
-        Units per layer, input first (``m + 1`` entries for ``m`` weight layers).
-    node_values, node_grads : list of array_like or None, optional
-        Per layer, one number per unit, or None for no numbers.
-    edge_values : list of array_like or None, optional
-        Per weight layer, ``W[i, j]`` is written on the edge from unit ``i`` to unit ``j``.
-    bias_values : list of array_like or None, optional
-        Per weight layer, the bias of each unit it feeds; draws the bias units.
-    edge_kinds : list of str, optional
-        Per weight layer, ``"weight"`` (default) or ``"grad"``.
-    highlight_nodes, highlight_edges : iterable of int
-        Indices of the unit layers and weight layers to highlight.
-    phase : {"forward", "loss", "backward", "update"}, default "forward"
-        Colour of the highlight.
-    layer_labels : list of str, optional
-        Captions above the layers; default "input", "hidden 1", ..., "output".
-    ax : matplotlib Axes, optional
-        Where to draw; default the current Axes.
-    fontsize : float, default 8.5
-        Size of the numbers.
-
-    Returns
-    -------
-    matplotlib Axes
-        The axes, with one Circle patch per unit and bias unit and one line per edge.
-
-    Shapes
-    ------
-    ``node_values[k]``, ``node_grads[k]``: ``(layer_sizes[k],)``; ``edge_values[k]``:
-    ``(layer_sizes[k], layer_sizes[k + 1])``; ``bias_values[k]``: ``(layer_sizes[k + 1],)``.
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> ax = draw_network([2, 3, 1], edge_values=[np.ones((2, 3)), np.ones((3, 1))])
-    >>> len(ax.lines), len(ax.patches)
-    (9, 6)
-    """
-    plt = _plt()
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Circle
-
-    if phase not in _PHASE_COLORS:
-        raise ValueError(
-            f"draw_network: phase must be one of {', '.join(map(repr, _PHASE_COLORS))}, "
-            f"got {phase!r}."
-        )
-    sizes = [int(k) for k in layer_sizes]
-    m = len(sizes) - 1
-    nvals = _check_values(node_values, [(n,) for n in sizes], "node_values")
-    ngrads = _check_values(node_grads, [(n,) for n in sizes], "node_grads")
-    evals = _check_values(edge_values, [(sizes[i], sizes[i + 1]) for i in range(m)], "edge_values")
-    bvals = _check_values(bias_values, [(n,) for n in sizes[1:]], "bias_values")
-    kinds = list(edge_kinds) if edge_kinds is not None else ["weight"] * m
-    if len(kinds) != m or set(kinds) - {"weight", "grad"}:
-        raise ValueError(
-            f"draw_network: edge_kinds needs {m} entries, each 'weight' or 'grad', got {kinds}."
-        )
-    units, bias_units = network_layout(sizes, bias=bias_values is not None)
-    hl_nodes, hl_edges = set(highlight_nodes), set(highlight_edges)
-    strong, light = _PHASE_COLORS[phase]
-    ax = ax or plt.gca()
-    r = 0.34
-
-    for k in range(m):
-        sources = list(units[k]) + ([bias_units[k]] if bias_units[k] is not None else [])
-        on = k in hl_edges
-        grad = kinds[k] == "grad"
-        text_color = _GRAD_COLOR if grad else "#222222"
-        for i, p in enumerate(sources):
-            is_bias = i == sizes[k]
-            for j, q in enumerate(units[k + 1]):
-                ax.add_line(
-                    Line2D(
-                        [p[0], q[0]],
-                        [p[1], q[1]],
-                        color=strong if on else "#b0b0b0",
-                        lw=2.0 if on else 0.9,
-                        ls=(0, (3, 2)) if is_bias else "-",
-                        zorder=1,
-                    )
-                )
-                values = bvals[k] if is_bias else evals[k]
-                if values is None:
-                    continue
-                value = values[j] if is_bias else values[i, j]
-                if np.isfinite(value):
-                    weight = "bold" if on else "normal"
-                    _edge_label(ax, p, q, f"{value:.3f}", 0.36, text_color, weight, fontsize - 0.5)
-
-    for k, layer in enumerate(units):
-        on = k in hl_nodes
-        for i, (x, y) in enumerate(layer):
-            ax.add_patch(
-                Circle(
-                    (x, y),
-                    r,
-                    fc=light if on else "white",
-                    ec=strong if on else "#555555",
-                    lw=2.0 if on else 1.0,
-                    zorder=2,
-                )
-            )
-            if nvals[k] is not None and np.isfinite(nvals[k][i]):
-                ax.text(
-                    x,
-                    y,
-                    f"{nvals[k][i]:.4f}",
-                    ha="center",
-                    va="center",
-                    fontsize=fontsize,
-                    zorder=3,
-                )
-            if ngrads[k] is not None and np.isfinite(ngrads[k][i]):
-                ax.text(
-                    x,
-                    y - r - 0.08,
-                    f"{ngrads[k][i]:.4f}",
-                    ha="center",
-                    va="top",
-                    color=_GRAD_COLOR,
-                    fontsize=fontsize,
-                    fontweight="bold",
-                    zorder=3,
-                )
-        if bias_units[k] is not None:
-            bx, by = bias_units[k]
-            ax.add_patch(Circle((bx, by), 0.6 * r, fc="#f2f2f2", ec="#777777", zorder=2))
-            ax.text(bx, by, "1", ha="center", va="center", fontsize=fontsize, zorder=3)
-
-    labels = layer_labels
-    if labels is None:
-        hidden = ["hidden"] if m == 2 else [f"hidden {k}" for k in range(1, m)]
-        labels = ["input", *hidden, "output"]
-    top = max(layer[0, 1] for layer in units) + r + 0.15
-    for layer, label in zip(units, labels, strict=True):
-        ax.text(
-            layer[0, 0],
-            top,
-            label,
-            ha="center",
-            va="bottom",
-            fontsize=fontsize + 1,
-            color="#444444",
-        )
-    bottom = min(
-        [layer[-1, 1] - r - 0.45 for layer in units]
-        + [b[1] - 0.6 * r - 0.1 for b in bias_units if b is not None]
-    )
-    ax.set_xlim(units[0][0, 0] - 0.6, units[-1][0, 0] + 0.6)
-    ax.set_ylim(bottom, top + 0.4)
-    ax.set_aspect("equal")
-    ax.axis("off")
-    return ax
-
-
-def draw_step(step, ax=None, *, description: bool = True, width: int = 100):
-    """Draw one :class:`nnlab.widgets.Step`: the network, a title with the step's equation,
-    and (with ``description=True``) its sentence underneath.
-
-    Parameters
-    ----------
-    step : nnlab.widgets.Step
-        A step of :func:`nnlab.widgets.backprop_steps`.
-    ax : matplotlib Axes, optional
-        Where to draw; default the current Axes.
-    description : bool, default True
-        Whether to write the step's description under the diagram.
-    width : int, default 100
-        Characters per line of the description.
-
-    Returns
-    -------
-    matplotlib Axes
-    """
-    import textwrap
-
-    ax = draw_network(
-        step.layer_sizes,
-        node_values=step.node_values,
-        node_grads=step.node_grads,
-        edge_values=step.edge_values,
-        bias_values=step.bias_values,
-        edge_kinds=step.edge_kinds,
-        highlight_nodes=step.highlight_nodes,
-        highlight_edges=step.highlight_edges,
-        phase=step.phase,
-        ax=ax,
-    )
-    color = _PHASE_COLORS[step.phase][0]
-    ax.set_title(f"{step.title}\n{step.formula}", fontsize=11, color=color)
-    if description:
-        ax.text(
-            0.5,
-            -0.02,
-            textwrap.fill(step.description, width),
-            transform=ax.transAxes,
-            ha="center",
-            va="top",
-            fontsize=8.5,
-            color="#333333",
-        )
-    return ax
-
-
-def steps_animation(steps, *, figsize=(6.4, 4.2), dpi: int = 90, interval: int = 2000):
-    """A ``matplotlib.animation`` with one frame per :class:`nnlab.widgets.Step`.
-
-    Render it without a kernel with :func:`animation_html`.
-
-    Parameters
-    ----------
-    steps : list of Step
-        From :func:`nnlab.widgets.backprop_steps`.
-    figsize : tuple of float, default (6.4, 4.2)
-        Figure size in inches.
-    dpi : int, default 90
-        Resolution of each frame.
-    interval : int, default 2000
-        Milliseconds between frames.
-
-    Returns
-    -------
-    matplotlib.animation.FuncAnimation
-    """
-    plt = _plt()
-    from matplotlib import animation
-
-    steps = list(steps)
-    if not steps:
-        raise ValueError("steps_animation expected at least one step, got none.")
-    fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.85, bottom=0.15)
-
-    def frame(i: int):
-        ax.clear()
-        draw_step(steps[i], ax=ax)
-        return ()
-
-    return animation.FuncAnimation(fig, frame, frames=len(steps), interval=interval)
-
-
 def number_table(header, rows, *, digits: int = 4):
     """A small HTML table for the book, with every number rounded to ``digits`` places.
 
@@ -627,19 +239,53 @@ def number_table(header, rows, *, digits: int = 4):
     )
 
 
-def animation_html(anim, *, colors: int | None = 64, close: bool = True):
+# Tags of matplotlib's HTML that load from the network (its font-awesome stylesheet).
+_REMOTE_TAG = re.compile(
+    r"""<link\b[^>]*\bhref\s*=\s*["']?(?:https?:)?//[^>]*>"""
+    r"""|<script\b[^>]*\bsrc\s*=\s*["']?(?:https?:)?//[^>]*>\s*</script\s*>""",
+    re.IGNORECASE,
+)
+FRAME_SLIDER_LABEL = "Animation frame"
+
+
+def _accessible(html: str, alt: str) -> str:
+    """Strip remote tags; give the frame image its ``alt`` and every control a name."""
+    html = _REMOTE_TAG.sub("", html)
+    alt_attr = f'alt="{escape(alt, quote=True)}"'
+    html = re.sub(r"<img\b(?![^>]*\balt=)", lambda _: f"<img {alt_attr}", html, flags=re.I)
+    html = re.sub(
+        r"<input\b(?=[^>]*\btype=[\"']?range)(?![^>]*\baria-label=)",
+        f'<input aria-label="{FRAME_SLIDER_LABEL}"',
+        html,
+        flags=re.I,
+    )
+
+    def name_button(match: re.Match) -> str:  # icon-only buttons: name them by their title
+        title = re.search(r"""\btitle\s*=\s*["']([^"']*)["']""", match[1])
+        if title is None or re.search(r"\baria-label\s*=", match[1]):
+            return match[0]
+        return f'<button aria-label="{title[1]}"{match[1]}>'
+
+    return re.sub(r"<button\b([^>]*)>", name_button, html, flags=re.I)
+
+
+def animation_html(anim, *, alt: str | None = None, colors: int | None = 64, close: bool = True):
     """Render a ``matplotlib.animation`` as self-contained, scrubbable HTML (like ``to_jshtml``).
 
-    Works without a kernel and without network: frames are inline PNGs (the book build strips
-    the one CDN stylesheet link matplotlib adds). Each frame is stored as a palette PNG of at
-    most ``colors`` colours: diagrams and line plots use few colours, so that is about three
-    times smaller than a full-colour frame and looks the same (``colors=None`` keeps full
-    colour).
+    Works without a kernel and without network: frames are inline PNGs, and the font-awesome
+    stylesheet link matplotlib adds is removed (the page's own icon font draws the buttons).
+    The frame image carries ``alt``, the frame slider the label "Animation frame" and every
+    button an accessible name. Each frame is stored as a palette PNG of at most ``colors``
+    colours: diagrams and line plots use few colours, so that is about three times smaller
+    than a full-colour frame and looks the same (``colors=None`` keeps full colour).
 
     Parameters
     ----------
     anim : matplotlib.animation.Animation
         The animation; its frame interval sets the playback speed.
+    alt : str, optional
+        Text alternative of the animation: what it shows, for a reader who cannot see it.
+        Default: a sentence giving the number of frames only; pass a real description.
     colors : int or None, default 64
         Size of each frame's palette, from 2 to 256; None for full-colour frames.
     close : bool, default True
@@ -648,6 +294,13 @@ def animation_html(anim, *, colors: int | None = 64, close: bool = True):
     Returns
     -------
     IPython.display.HTML
+
+    Raises
+    ------
+    ValueError
+        If ``colors`` is not an int in [2, 256] or ``alt`` is empty.
+    TypeError
+        If ``alt`` is not a string.
     """
     import base64
     import io
@@ -662,6 +315,10 @@ def animation_html(anim, *, colors: int | None = 64, close: bool = True):
         isinstance(colors, bool) or not isinstance(colors, int) or not 2 <= colors <= 256
     ):
         raise ValueError(f"animation_html: colors must be an int in [2, 256], got {colors!r}.")
+    if alt is not None and not isinstance(alt, str):
+        raise TypeError(f"animation_html: alt must be a str, got {type(alt).__name__}.")
+    if alt is not None and not alt.strip():
+        raise ValueError("animation_html: alt must say what the animation shows, got ''.")
 
     def palette_png(data: str) -> str:
         image = Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")
@@ -683,21 +340,25 @@ def animation_html(anim, *, colors: int | None = 64, close: bool = True):
         html = path.read_text()
     if close:
         _plt().close(anim._fig)
-    return HTML(html)
+    if alt is None:
+        alt = f"An animation of {len(writer._saved_frames)} frames."
+    return HTML(_accessible(html, alt))
 
 
-def plot_pass_memory(memory: dict, ax=None, *, title: str | None = None):
-    """Bar chart of :func:`nnlab.widgets.pass_memory`'s result, in MB."""
-    plt = _plt()
-    ax = ax or plt.gca()
-    keys = ["parameters", "gradients", "training_cache", "inference_peak"]
-    labels = ["parameters", "gradients", "kept for\nbackward", "inference\nworking set"]
-    colors = ["#7f7f7f", "#bbbbbb", "#d62728", "#1f77b4"]
-    values = [memory[k] / 1e6 for k in keys]
-    ax.bar(labels, values, color=colors)
-    for i, v in enumerate(values):
-        ax.text(i, v, f"{v:.2f}", ha="center", va="bottom", fontsize=8)
-    ax.set_ylabel("MB")
-    if title:
-        ax.set_title(title, fontsize=10)
-    return ax
+# Chapter-specific figures moved to nnlab.explore; kept reachable here for old notebooks.
+_MOVED = {
+    "plot_flops": "flops",
+    "plot_pass_memory": "pass_memory",
+    "network_layout": "network_drawing",
+    "draw_network": "network_drawing",
+    "draw_step": "backprop_frames",
+    "steps_animation": "backprop_frames",
+}
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        import importlib
+
+        return getattr(importlib.import_module(f"nnlab.explore.{_MOVED[name]}"), name)
+    raise AttributeError(f"module 'nnlab.viz' has no attribute {name!r}")

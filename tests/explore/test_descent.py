@@ -1,19 +1,23 @@
-"""Gradient descent paths, the regime classifier, and the descent widget."""
+"""Gradient descent paths, the regime classifier, the bowl, its figure and its widget."""
 
-import matplotlib
 import numpy as np
 import pytest
 
-from nnlab import widgets
-
-matplotlib.use("Agg")
+from nnlab.explore.descent import (
+    bowl_grad,
+    bowl_loss,
+    descent_explorer,
+    descent_path,
+    plot_descent,
+    quadratic_regime,
+)
 
 
 @pytest.mark.parametrize("lr", [0.02, 0.09, 0.15, 0.21])
 def test_regime_matches_the_path_on_a_quadratic(lr):
     curvature = 10.0
-    path = widgets.descent_path(lambda x: curvature * x, 1.0, lr, 40)[:, 0]
-    regime = widgets.quadratic_regime(lr, curvature)
+    path = descent_path(lambda x: curvature * x, 1.0, lr, 40)[:, 0]
+    regime = quadratic_regime(lr, curvature)
     np.testing.assert_allclose(path, (1 - lr * curvature) ** np.arange(41))
     if regime == "monotone":
         assert np.all(np.diff(path) < 0) and np.all(path > 0)
@@ -24,38 +28,36 @@ def test_regime_matches_the_path_on_a_quadratic(lr):
 
 
 def test_bowl_path_converges_for_small_lr_and_gradient_is_right():
-    path = widgets.descent_path(widgets.bowl_grad, [-2.5, 2.0], 0.05, 200)
+    path = descent_path(bowl_grad, [-2.5, 2.0], 0.05, 200)
     assert path.shape == (201, 2)
-    assert widgets.bowl_loss(path[-1]) < 1e-6 * widgets.bowl_loss(path[0])
+    assert bowl_loss(path[-1]) < 1e-6 * bowl_loss(path[0])
     p, eps = np.array([0.3, -0.7]), 1e-6
-    numeric = [
-        (widgets.bowl_loss(p + e) - widgets.bowl_loss(p - e)) / (2 * eps) for e in np.eye(2) * eps
-    ]
-    np.testing.assert_allclose(widgets.bowl_grad(p), numeric, rtol=1e-7)
+    numeric = [(bowl_loss(p + e) - bowl_loss(p - e)) / (2 * eps) for e in np.eye(2) * eps]
+    np.testing.assert_allclose(bowl_grad(p), numeric, rtol=1e-7)
 
 
 def test_diverging_path_is_returned_whole():
-    path = widgets.descent_path(widgets.bowl_grad, [1.0, 1.0], 1.0, 500)
+    path = descent_path(bowl_grad, [1.0, 1.0], 1.0, 500)
     assert path.shape == (501, 2) and not np.all(np.isfinite(path[-1]))
 
 
 def test_errors():
     with pytest.raises(ValueError, match=r"descent_path: lr must be in \(0, inf\), got 0"):
-        widgets.descent_path(widgets.bowl_grad, [0, 0], 0.0, 5)
+        descent_path(bowl_grad, [0, 0], 0.0, 5)
     with pytest.raises(ValueError, match="steps must be a positive int, got 0"):
-        widgets.descent_path(widgets.bowl_grad, [0, 0], 0.1, 0)
+        descent_path(bowl_grad, [0, 0], 0.1, 0)
     with pytest.raises(ValueError, match="curvature must be in"):
-        widgets.quadratic_regime(0.1, -1.0)
+        quadratic_regime(0.1, -1.0)
 
 
-def test_plot_and_widget():
-    import matplotlib.pyplot as plt
-
-    path = widgets.descent_path(widgets.bowl_grad, [-2.5, 2.0], 0.3, 30)
-    ax = widgets.plot_descent(path, title="diverging")
+def test_plot_descent():
+    path = descent_path(bowl_grad, [-2.5, 2.0], 0.3, 30)
+    ax = plot_descent(path, title="diverging")
     assert ax.get_title() == "diverging"
-    plt.close("all")
-    box = widgets.descent_explorer(steps=10)
+
+
+def test_descent_explorer():
+    pytest.importorskip("ipywidgets")
+    box = descent_explorer(steps=10)
     box.children[0].value = 0.15
     assert box.children[0].description == "lr"
-    plt.close("all")

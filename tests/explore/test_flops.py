@@ -1,24 +1,12 @@
-"""The "at a glance" chapter's computations and drawings: ``widgets.flops_table`` (checked
-against ``nnlab.flops`` on real networks), ``viz.plot_flops``, ``viz.plot_passes`` and the
-``widgets.flops_explorer`` wiring, on the Agg backend.
-"""
-
-import matplotlib
-
-matplotlib.use("Agg")
+"""FLOPs per layer: ``flops_table`` (checked against ``nnlab.flops`` on real networks), its
+bar chart and the explorer's wiring."""
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
 import nnlab as nl
-from nnlab import viz, widgets
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+from nnlab.explore.flops import flops_explorer, flops_table, plot_flops
 
 
 def blocks_of(rows):
@@ -39,7 +27,7 @@ def blocks_of(rows):
 def test_flops_table_matches_nnlab_flops(sizes, activation, input_grad):
     net = nl.mlp(sizes, activation, rng=0)
     forward, backward = blocks_of(nl.flops(net, 16, input_grad=input_grad))
-    table = widgets.flops_table(sizes, 16, activation, input_grad=input_grad)
+    table = flops_table(sizes, 16, activation, input_grad=input_grad)
     np.testing.assert_array_equal(table["forward"], forward)
     np.testing.assert_array_equal(table["backward"], backward)
     assert table["total_forward"] == forward.sum()
@@ -48,7 +36,7 @@ def test_flops_table_matches_nnlab_flops(sizes, activation, input_grad):
 
 
 def test_flops_table_parts_and_labels():
-    t = widgets.flops_table([784, 256, 10], 128)
+    t = flops_table([784, 256, 10], 128)
     assert t["labels"] == ["784→256", "256→10"]
     np.testing.assert_array_equal(
         t["backward"], t["backward_dW"] + t["backward_dX"] + t["backward_act"]
@@ -60,13 +48,13 @@ def test_flops_table_parts_and_labels():
 
 
 def test_flops_ratio_tends_to_two_and_ignores_the_batch_size():
-    ratios = [widgets.flops_table([784, h, h, 10], 32)["ratio"] for h in (16, 256, 4096)]
+    ratios = [flops_table([784, h, h, 10], 32)["ratio"] for h in (16, 256, 4096)]
     assert ratios == sorted(ratios)  # wider hidden layers: the skipped dX matters less
     assert 1.8 < ratios[-1] < 2.0
-    full = widgets.flops_table([784, 256, 256, 10], 32, input_grad=True)["ratio"]
+    full = flops_table([784, 256, 256, 10], 32, input_grad=True)["ratio"]
     assert abs(full - 2) < 0.01
     for batch in (1, 7, 512):
-        assert widgets.flops_table([784, 256, 256, 10], batch)["ratio"] == pytest.approx(
+        assert flops_table([784, 256, 256, 10], batch)["ratio"] == pytest.approx(
             ratios[1], rel=1e-12
         )
 
@@ -82,12 +70,12 @@ def test_flops_ratio_tends_to_two_and_ignores_the_batch_size():
 )
 def test_flops_table_errors(args, error, match):
     with pytest.raises(error, match=match):
-        widgets.flops_table(*args)
+        flops_table(*args)
 
 
 def test_plot_flops_draws_every_part():
-    t = widgets.flops_table([784, 64, 64, 10], 128)
-    ax = viz.plot_flops(t)
+    t = flops_table([784, 64, 64, 10], 128)
+    ax = plot_flops(t)
     assert len(ax.patches) == 4 * 3  # forward + three backward parts, per layer
     assert ax.get_title() == f"backward / forward FLOPs = {t['ratio']:.2f}"
     heights = [p.get_height() for p in ax.patches[:3]]
@@ -95,38 +83,9 @@ def test_plot_flops_draws_every_part():
     assert any(text.get_text() == "dX\nskipped" for text in ax.texts)
 
 
-def test_plot_passes_from_a_trace():
-    rng = np.random.default_rng(0)
-    net = nl.mlp([4, 5, 3], "tanh", rng=0)
-    loss = nl.SoftmaxCrossEntropy()
-    with nl.trace(net) as events:
-        loss.forward(net.forward(rng.normal(size=(8, 4))), rng.integers(0, 3, 8))
-        net.backward(loss.backward(), input_grad=False)
-    ax = viz.plot_passes(events)
-    texts = [t.get_text() for t in ax.texts]
-    assert ["X", "Dense\n4→5", "Tanh", "Dense\n5→3", "loss"] == texts[:5]
-    assert [str(k) for k in range(1, 7)] == sorted(
-        (t for t in texts if t.isdigit()), key=int
-    )  # visits 1-3 forward, 4-6 backward
-    assert "skipped" in texts and "dW (4, 5)\ndb (5,)" in texts
-    assert texts.count("(8, 5)") == 4  # two activations forward, two gradients backward
-
-
-def test_plot_passes_forward_only_and_errors():
-    net = nl.mlp([2, 3, 1], rng=0)
-    with nl.trace(net) as events:
-        net.forward(np.ones((4, 2)))
-    ax = viz.plot_passes(events)
-    assert "skipped" not in [t.get_text() for t in ax.texts]
-    with pytest.raises(ValueError, match="exactly one forward pass"):
-        viz.plot_passes([])
-    with pytest.raises(ValueError, match="exactly one forward pass"):
-        viz.plot_passes(events + events)
-
-
 def test_flops_explorer_builds_and_redraws(capsys):
     ipywidgets = pytest.importorskip("ipywidgets")
-    box = widgets.flops_explorer(width=64, depth=3)
+    box = flops_explorer(width=64, depth=3)
     assert isinstance(box, ipywidgets.VBox)
     controls = {c.description: c for row in box.children[0].children for c in row.children}
     assert set(controls) == {"hidden width", "hidden layers", "batch size", "compute dX of layer 1"}

@@ -1,0 +1,88 @@
+"""The book's explorations: one module per idea, each read top to bottom as compute ->
+figure -> widget, so the code behind a chapter's figure is one file.
+
+=========================  ===========================  ============================================
+module                     chapter                      what it holds
+=========================  ===========================  ============================================
+``xor_network``            forward-propagation          the 2-2-1 sigmoid network and weights that
+                                                        compute XOR, its output surface, 9 sliders
+``activation_profiles``    forward-mathematics          f and f' of an activation and where the
+                                                        gradient vanishes, their plot, an explorer
+``descent``                backprop-introduction        gradient-descent paths, the regime of a
+                                                        step size on a quadratic, the 2-D bowl
+``backprop_steps``         step-by-step-backprop        every step of a forward and backward pass
+                                                        on one sample, recorded as a ``Step``
+``network_drawing``        step-by-step-backprop        a network drawn with a number on each unit
+                                                        and each edge
+``backprop_frames``        step-by-step-backprop        one step drawn, all steps as an animation,
+                                                        the step-through widget
+``pass_memory``            key-differences              bytes kept by a training and an inference
+                                                        pass, their bar chart, an explorer
+``training_runs``          backprop-optimizes           one training run per optimizer setting and
+                                                        the Train widget
+``flops``                  at-a-glance                  forward and backward FLOPs per layer, their
+                                                        bar chart, an explorer
+=========================  ===========================  ============================================
+
+Every public name is re-exported here: ``from nnlab.explore import flops_table``. The
+computations need only NumPy; matplotlib and ipywidgets are imported when a figure or a
+widget is made. A widget needs a running kernel; each has a static counterpart in its chapter.
+Generic plots (decision boundaries, training curves, animations as HTML) are in
+:mod:`nnlab.viz`.
+"""
+
+from __future__ import annotations
+
+from .activation_profiles import activation_explorer, activation_profile, plot_activation
+from .backprop_frames import draw_step, step_through, steps_animation
+from .backprop_steps import Step, backprop_steps
+from .descent import (
+    BOWL,
+    bowl_grad,
+    bowl_loss,
+    descent_explorer,
+    descent_path,
+    plot_descent,
+    quadratic_regime,
+)
+from .flops import HIDDEN_WIDTHS, flops_explorer, flops_table, plot_flops
+from .network_drawing import draw_network, network_layout
+from .pass_memory import BATCH_SIZES, memory_explorer, pass_memory, plot_pass_memory
+from .training_runs import DATASETS, OPTIMIZERS, train_run, training_explorer
+from .xor_network import XOR_WEIGHTS, plot_two_two_one, two_two_one, weights_explorer
+
+__all__ = [
+    "BATCH_SIZES",
+    "BOWL",
+    "DATASETS",
+    "HIDDEN_WIDTHS",
+    "OPTIMIZERS",
+    "XOR_WEIGHTS",
+    "Step",
+    "activation_explorer",
+    "activation_profile",
+    "backprop_steps",
+    "bowl_grad",
+    "bowl_loss",
+    "descent_explorer",
+    "descent_path",
+    "draw_network",
+    "draw_step",
+    "flops_explorer",
+    "flops_table",
+    "memory_explorer",
+    "network_layout",
+    "pass_memory",
+    "plot_activation",
+    "plot_descent",
+    "plot_flops",
+    "plot_pass_memory",
+    "plot_two_two_one",
+    "quadratic_regime",
+    "step_through",
+    "steps_animation",
+    "train_run",
+    "training_explorer",
+    "two_two_one",
+    "weights_explorer",
+]

@@ -1,0 +1,43 @@
+"""The layout of nnlab.explore: light imports, re-exports, old names, module sizes."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import nnlab
+import nnlab.explore as explore
+from nnlab import viz, widgets
+
+NNLAB = Path(nnlab.__file__).parent
+
+
+def test_importing_explore_needs_only_numpy():
+    code = (
+        "import sys, nnlab.explore, nnlab.widgets; heavy = {'matplotlib', 'ipywidgets', "
+        "'IPython', 'PIL', 'sklearn', 'tqdm'} & set(sys.modules); print(sorted(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_every_public_name_is_re_exported():
+    modules = [p.stem for p in (NNLAB / "explore").glob("*.py") if not p.stem.startswith("_")]
+    assert len(modules) == 9
+    for name in explore.__all__:
+        obj = getattr(explore, name)
+        assert getattr(obj, "__module__", "nnlab.explore").startswith("nnlab.explore"), name
+    assert sorted(explore.__all__) == sorted(set(explore.__all__))
+
+
+def test_old_names_still_work():
+    for name in explore.__all__:
+        assert getattr(widgets, name) is getattr(explore, name), name
+    for name in ["plot_flops", "plot_pass_memory", "draw_network", "draw_step", "steps_animation"]:
+        assert getattr(viz, name) is getattr(explore, name), name
+
+
+def test_no_module_is_over_400_lines():
+    for path in NNLAB.rglob("*.py"):
+        if path.parent.name == "explore" or path.stem in ("viz", "widgets"):
+            assert len(path.read_text().splitlines()) <= 400, path.name
+    assert len((NNLAB / "widgets.py").read_text().splitlines()) < 60
