@@ -43,6 +43,7 @@ def test_training_cache_is_the_distinct_arrays_the_network_holds(sizes, activati
     net.forward(np.zeros((37, sizes[0]), dtype=dtype))
     held = cache_attributes(net)
     assert sum(a.nbytes for a in distinct(held)) == memory["training_cache"]
+    assert nl.cached_bytes(net) == memory["training_cache"]  # the profiler agrees
     assert memory["parameters"] == memory["gradients"] == net.flat_params.nbytes
     net.forward(np.zeros((37, sizes[0]), dtype=dtype), cache=False)
     assert cache_attributes(net) == []
