@@ -2,13 +2,21 @@
 
 The pages and notebooks come from ``_toc.yml``; nothing is hard-coded here. Tests that need
 the built HTML use the ``built_html`` fixture, which fails with "run make book first" when
-``_build/html/index.html`` is missing.
+``_build/html/index.html`` is missing; ``NNLAB_BOOK_HTML=/path/to/html`` points them at a book
+built elsewhere (``jupyter-book build . --path-output DIR`` builds into ``DIR/_build/html``).
+
+Tests that drive headless Chromium take ``chromium_path`` (skipped when Debian's chromium is
+missing, failed when ``CI`` is set) and ``browser`` (one Chromium per test module, through
+Playwright's sync API, which allows one running instance at a time).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 import yaml
@@ -16,8 +24,18 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 TOC = ROOT / "_toc.yml"
 BUILD = ROOT / "_build"
-HTML = BUILD / "html"
+HTML = Path(os.environ["NNLAB_BOOK_HTML"]) if os.environ.get("NNLAB_BOOK_HTML") else BUILD / "html"
 SOURCE_SUFFIXES = (".ipynb", ".md", ".rst")
+# Headless Chromium as root, with nothing that phones home.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _toc_entries(node: object) -> Iterator[str]:
@@ -70,10 +88,22 @@ def book_pages() -> list[str]:
     return [f"{name}.html" for name in toc_docnames()] + ["genindex.html", "search.html"]
 
 
+# Pages Sphinx writes only when there is something to list (an autodoc'd module).
+OPTIONAL_PAGES = ("py-modindex.html",)
+
+
+def audit_pages() -> list[str]:
+    """Every page a reader can reach: ``book_pages()`` and the module index."""
+    return book_pages() + [p for p in OPTIONAL_PAGES if p not in book_pages()]
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "book: checks of the Jupyter Book sources or build")
     config.addinivalue_line(
         "markers", "browser: opens the built book in headless Chromium (needs `make book`)"
+    )
+    config.addinivalue_line(
+        "markers", "jupyterlab: runs the chapters in JupyterLab driven by headless Chromium"
     )
 
 
@@ -93,6 +123,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "book_page" in metafunc.fixturenames:
         pages = book_pages()
         metafunc.parametrize("book_page", pages, ids=pages)
+    if "audit_page" in metafunc.fixturenames:
+        pages = audit_pages()
+        metafunc.parametrize("audit_page", pages, ids=pages)
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +146,36 @@ def built_html() -> Path:
     if not (HTML / "index.html").is_file():
         pytest.fail(
             f"{HTML / 'index.html'} is missing: run make book first "
-            "(jupyter-book build . -W --keep-going)",
+            "(jupyter-book build . -W --keep-going), or set NNLAB_BOOK_HTML",
             pytrace=False,
         )
     return HTML
+
+
+def skip_unless_ci(reason: str) -> NoReturn:
+    """Skip a test whose tool is missing; in CI (``CI`` set), fail instead."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the browser checks", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    """Debian's chromium; skips (fails in CI) when it is not installed."""
+    path = shutil.which("chromium")
+    if path is None:
+        skip_unless_ci("Debian chromium is not installed (apt-get install chromium)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str) -> Iterator[Any]:
+    """Headless Chromium for one test module (Playwright's sync API runs one at a time)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_unless_ci("the playwright package is not installed (pip install playwright)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
