@@ -21,7 +21,12 @@ def _check_stencil(eps, order, *, owner: str) -> float:
 
 
 def _scalar(value) -> float:
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except ValueError:  # rows of different lengths
+        raise TypeError(
+            f"numerical_gradient: f must return a real scalar, got a ragged {type(value).__name__}."
+        ) from None
     if arr.shape != () or arr.dtype.kind not in "fiub":
         got = f"shape {arr.shape}" if arr.shape != () else f"dtype {arr.dtype}"
         raise TypeError(f"numerical_gradient: f must return a real scalar, got {got}.")

@@ -34,6 +34,16 @@ def _overflow(op: str, expression: str) -> OverflowError:
     return OverflowError(f"Value.{op}: {expression} overflows float64 (beyond 1.8e308).")
 
 
+def _finite_float(number: numbers.Real, message: str) -> float:
+    try:
+        value = float(number)
+    except OverflowError:  # an int beyond the float64 range
+        raise ValueError(f"{message}, got an int too large for float64.") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{message}, got {value!r}.")
+    return value
+
+
 class Value:
     """A scalar that records how it was computed, so gradients can flow back through it.
 
@@ -73,9 +83,7 @@ class Value:
     def __init__(self, data, *, label: str = "", op: str = "", parents=(), local_grads=()):
         if isinstance(data, bool) or not isinstance(data, numbers.Real):
             raise TypeError(f"Value expected a real number, got {type(data).__name__}.")
-        if not math.isfinite(data):
-            raise ValueError(f"Value expected a finite number, got {float(data)!r}.")
-        self.data = float(data)
+        self.data = _finite_float(data, "Value expected a finite number")
         self.grad = 0.0
         self.label = label
         self.op = op
@@ -107,9 +115,7 @@ class Value:
             raise TypeError(
                 f"Value ** only supports a constant real exponent, got {type(exponent).__name__}."
             )
-        k, x = float(exponent), self.data
-        if not math.isfinite(k):
-            raise ValueError(f"Value.__pow__: the exponent must be finite, got {k!r}.")
+        k, x = _finite_float(exponent, "Value.__pow__: the exponent must be finite"), self.data
         if x < 0 and not k.is_integer():
             raise ValueError(
                 "Value.__pow__: a negative base to a fractional power is not a real number "

@@ -35,6 +35,8 @@ from nnlab.graph import Value, grads, values
         (lambda: Value(float("nan")), r"Value expected a finite number, got nan"),
         (lambda: Value(np.float32("-inf")), r"Value expected a finite number, got -inf"),
         (lambda: Value(1.0) + float("inf"), r"Value expected a finite number, got inf"),
+        (lambda: Value(10**400), r"Value expected a finite number, got an int too large"),
+        (lambda: Value(2.0) ** 10**400, r"exponent must be finite, got an int too large"),
     ],
 )
 def test_undefined_operations_raise_value_error(compute, msg):

@@ -149,6 +149,19 @@ def test_integer_and_list_weights_are_still_welcome():
     np.testing.assert_array_equal(layer.b, [1.0, 0.0])
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "msg"),
+    [
+        ({"rng": -1}, ValueError, r"Dense\(2 -> 3, init='he'\): an int seed rng must be "),
+        ({"dtype": False}, TypeError, r"Dense: dtype must be float32 or float64, got False"),
+        ({"dtype": "float16"}, TypeError, r"dtype must be float32 or float64, got 'float16'"),
+    ],
+)
+def test_dense_bad_rng_and_dtype(kwargs, exc, msg):
+    with pytest.raises(exc, match=msg):
+        nl.Dense(2, 3, **kwargs)
+
+
 def test_dense_flops_rejects_a_bad_batch_size():
     with pytest.raises(ValueError, match=rf"{DENSE}.flops: batch_size must be a positive int"):
         nl.Dense(3, 2, rng=0).flops(-1)
@@ -322,6 +335,8 @@ def test_numerical_gradient_bad_x_and_bad_f():
         nl.numerical_gradient(lambda v: 0.0, frozen)
     with pytest.raises(TypeError, match=r"f must return a real scalar, got shape \(2,\)"):
         nl.numerical_gradient(lambda v: v**2, np.ones(2))
+    with pytest.raises(TypeError, match=r"f must return a real scalar, got a ragged list"):
+        nl.numerical_gradient(lambda v: [[1.0], [1.0, 2.0]], np.ones(2))
     with pytest.raises(TypeError, match=r"f must return a real scalar, got dtype complex128"):
         nl.numerical_gradient(lambda v: complex(v[0], 1), np.ones(2))
     assert nl.numerical_gradient(lambda v: 0.0, np.ones((0, 3))).shape == (0, 3)
