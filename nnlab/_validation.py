@@ -14,6 +14,8 @@ def as_rng(rng, *, owner: str) -> np.random.Generator:
     if isinstance(rng, np.random.Generator):
         return rng
     if rng is None or (isinstance(rng, numbers.Integral) and not isinstance(rng, bool)):
+        if rng is not None and rng < 0:
+            raise ValueError(f"{owner}: an int seed rng must be non-negative, got {rng}.")
         return np.random.default_rng(rng)
     raise TypeError(
         f"{owner}: rng must be None, an int seed or a np.random.Generator, "
@@ -27,7 +29,8 @@ def check_dtype(dtype, *, owner: str) -> np.dtype:
         dt = np.dtype(dtype)
     except TypeError:
         dt = None
-    if dt not in FLOAT_DTYPES:
+    # `None in FLOAT_DTYPES` is True (np.dtype(None) is float64), so test for None first.
+    if dt is None or dt not in FLOAT_DTYPES:
         raise TypeError(f"{owner}: dtype must be float32 or float64, got {dtype!r}.")
     return dt
 
@@ -61,8 +64,17 @@ def check_real(
 
 
 def as_float_array(X, name: str, *, owner: str, dtype=None) -> np.ndarray:
-    """Convert ``X`` to a float array (of ``dtype`` if given) or raise ``TypeError``."""
-    arr = np.asarray(X)
+    """Convert ``X`` to a float array (of ``dtype`` if given) or raise ``TypeError``.
+
+    A ragged nested sequence (rows of different lengths) raises ``ValueError`` naming ``name``.
+    """
+    try:
+        arr = np.asarray(X)
+    except ValueError:
+        raise ValueError(
+            f"{owner} expected {name} to be a rectangular numeric array, got a ragged nested "
+            "sequence (rows of different lengths)."
+        ) from None
     if arr.dtype.kind not in "fiub":
         raise TypeError(f"{owner} expected {name} to be a numeric array, got dtype {arr.dtype}.")
     if dtype is not None:
