@@ -99,3 +99,74 @@ def check_2d(X, n_cols: int | None, name: str, *, owner: str, dtype=None) -> np.
     if n_cols is not None and arr.shape[1] != n_cols:
         raise ValueError(f"{owner} expected {name} of shape {want}, got {arr.shape}.")
     return arr
+
+
+def as_numeric_array(X, name: str, *, owner: str) -> np.ndarray:
+    """``np.asarray(X)`` if it holds real numbers (bool, int or float), without casting.
+
+    Raises ``ValueError`` for a ragged nested sequence and ``TypeError`` for complex values
+    (never cast to float: that would silently drop the imaginary part), strings or objects.
+    """
+    if isinstance(X, np.ndarray):
+        arr = X
+    else:
+        try:
+            arr = np.asarray(X)
+        except ValueError:  # NumPy's message for rows of different lengths names no argument
+            raise ValueError(
+                f"{owner} expected {name} to be a rectangular numeric array, got a ragged "
+                "nested sequence (rows of different lengths)."
+            ) from None
+    if arr.dtype.kind == "c":
+        raise TypeError(
+            f"{owner} expected {name} to hold real numbers, got complex values (dtype "
+            f"{arr.dtype}); pass {name}.real if dropping the imaginary part is intended."
+        )
+    if arr.dtype.kind not in "fiub":
+        raise TypeError(f"{owner} expected {name} to be a numeric array, got dtype {arr.dtype}.")
+    return arr
+
+
+def nonfinite_rows(arr: np.ndarray) -> np.ndarray:
+    """Indices of the rows (entries along the first axis) of ``arr`` holding NaN or inf."""
+    if arr.dtype.kind != "f":
+        return np.zeros(0, dtype=np.intp)
+    bad = ~np.isfinite(arr.reshape(len(arr), -1))
+    return np.flatnonzero(bad.any(axis=1))
+
+
+def check_class_labels(T: np.ndarray, k: int, *, owner: str, name: str = "target") -> np.ndarray:
+    """Check that 1-D ``T`` holds class labels in ``[0, k)``; return them as integers.
+
+    Floats that are whole numbers (``1.0``) are accepted and converted; NaN, inf and
+    fractions are not, and neither are booleans.
+    """
+    kind = T.dtype.kind
+    if kind in "iu":
+        if T.size and (T.min() < 0 or T.max() >= k):
+            raise ValueError(
+                f"{owner} expected {name} labels in [0, {k}) for {k} outputs, got values in "
+                f"[{T.min()}, {T.max()}]."
+            )
+        return T
+    if kind != "f":
+        raise TypeError(f"{owner} expected {name} as integer class labels, got dtype {T.dtype}.")
+    # One pass on the happy path; the checks below only run to explain a failure.
+    if T.size and not (np.all(T == np.round(T)) and T.min() >= 0 and T.max() < k):
+        bad = nonfinite_rows(T)
+        if bad.size:
+            raise ValueError(
+                f"{owner} expected {name} as class labels in [0, {k}), got {T[bad[0]]} at "
+                f"index {bad[0]} ({len(bad)} NaN or inf label(s) in all)."
+            )
+        frac = np.flatnonzero(T != np.round(T))
+        if frac.size:
+            raise TypeError(
+                f"{owner} expected {name} as integer class labels, got dtype {T.dtype} with "
+                f"the non-integral value {T[frac[0]]:g} at index {frac[0]}."
+            )
+        raise ValueError(
+            f"{owner} expected {name} labels in [0, {k}) for {k} outputs, got values in "
+            f"[{int(T.min())}, {int(T.max())}]."
+        )
+    return T.astype(np.int64)

@@ -1,7 +1,9 @@
 """Small datasets, generated in-process (and scikit-learn's bundled digits): no downloads.
 
 Every generator takes ``n_samples``, ``noise`` and ``rng`` and returns ``(X, y)`` with ``X``
-of shape ``(n_samples, 2)`` (``(n_samples, 1)`` for ``make_sine``) in float64.
+of shape ``(n_samples, 2)`` (``(n_samples, 1)`` for ``make_sine``) in float64. A bad
+argument raises ``TypeError`` or ``ValueError`` naming it; ``n_samples`` must give every class
+at least one sample.
 """
 
 from __future__ import annotations
@@ -13,12 +15,16 @@ import numpy as np
 from ._validation import as_rng, check_positive_int, check_real
 
 
-def _check(owner: str, n_samples, noise, rng) -> tuple[int, float, np.random.Generator]:
-    return (
-        check_positive_int(n_samples, "n_samples", owner=owner),
-        check_real(noise, "noise", owner=owner, low=0.0),
-        as_rng(rng, owner=owner),
-    )
+def _check(
+    owner: str, n_samples, noise, rng, n_classes: int = 1
+) -> tuple[int, float, np.random.Generator]:
+    n = check_positive_int(n_samples, "n_samples", owner=owner)
+    if n < n_classes:
+        raise ValueError(
+            f"{owner}: n_samples must be at least {n_classes} (one sample per class, or some "
+            f"class would get 0 samples), got {n}."
+        )
+    return n, check_real(noise, "noise", owner=owner, low=0.0), as_rng(rng, owner=owner)
 
 
 def make_xor(n_samples: int = 200, noise: float = 0.1, rng=None):
@@ -38,7 +44,7 @@ def make_moons(n_samples: int = 200, noise: float = 0.1, rng=None):
 
     Returns ``X (n, 2)``, ``y (n,)``; the classes alternate so both have n/2 points (+-1).
     """
-    n, noise, gen = _check("make_moons", n_samples, noise, rng)
+    n, noise, gen = _check("make_moons", n_samples, noise, rng, n_classes=2)
     y = np.arange(n) % 2
     t = gen.uniform(0.0, np.pi, size=n)
     X = np.where(
@@ -51,7 +57,7 @@ def make_moons(n_samples: int = 200, noise: float = 0.1, rng=None):
 
 def make_circles(n_samples: int = 200, noise: float = 0.05, rng=None, factor: float = 0.5):
     """An outer circle (class 0, radius 1) around an inner one (class 1, radius ``factor``)."""
-    n, noise, gen = _check("make_circles", n_samples, noise, rng)
+    n, noise, gen = _check("make_circles", n_samples, noise, rng, n_classes=2)
     factor = check_real(
         factor, "factor", owner="make_circles", low=0.0, high=1.0, low_open=True, high_open=True
     )
@@ -68,8 +74,8 @@ def make_spirals(n_samples: int = 300, noise: float = 0.2, rng=None, n_classes: 
     Each arm turns through about 1.3 revolutions with radius growing from 0 to 1; ``noise``
     jitters the angle (in radians).
     """
-    n, noise, gen = _check("make_spirals", n_samples, noise, rng)
     k = check_positive_int(n_classes, "n_classes", owner="make_spirals")
+    n, noise, gen = _check("make_spirals", n_samples, noise, rng, n_classes=k)
     y = np.arange(n) % k
     r = gen.uniform(0.0, 1.0, size=n)
     theta = 2 * np.pi * (y / k) + 8.0 * r + gen.normal(0.0, noise, size=n)
@@ -130,6 +136,15 @@ def load_digits(test_size: float = 0.25, rng=0) -> Split:
     for c in np.unique(y):
         idx = gen.permutation(np.flatnonzero(y == c))
         test[idx[: round(test_size * len(idx))]] = True
+    for part, n_part, hint in (
+        ("test", test.sum(), "larger"),
+        ("training", (~test).sum(), "smaller"),
+    ):
+        if n_part == 0:
+            raise ValueError(
+                f"load_digits: test_size={test_size:g} leaves the {part} set with 0 samples; "
+                f"use a {hint} test_size."
+            )
     X_train, X_test = X[~test], X[test]
     mean = X_train.mean(axis=0)
     std = X_train.std(axis=0)

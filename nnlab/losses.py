@@ -1,16 +1,26 @@
 """Loss functions. ``loss(prediction, target)`` returns the batch mean as a Python float;
 ``backward()`` returns dLoss/dprediction with the 1/n of the mean already included.
+
+Losses compute in the prediction's dtype when it is float32 or float64; other predictions are
+promoted (float16 to float32, whose sums do not overflow at 65504; integers to float64).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ._validation import as_float_array
+from ._validation import as_numeric_array, check_class_labels, nonfinite_rows
 
 
 class Loss:
-    """Base class: ``forward`` caches what ``backward`` needs."""
+    """Base class: ``forward`` caches what ``backward`` needs.
+
+    A subclass may override ``_check_target(target, shape, dtype, name)``, which validates a
+    target for predictions of ``shape`` and returns it in the form ``forward`` uses: ``fit``
+    calls it once on the whole data set, so bad targets fail before any update.
+    """
 
     def __init__(self) -> None:
         self._cache: tuple | None = None
@@ -24,34 +34,62 @@ class Loss:
     def backward(self) -> np.ndarray:
         raise NotImplementedError
 
+    def _check_target(self, target, shape: tuple[int, int], dtype, name: str = "target"):
+        return target
+
     def _cached(self) -> tuple:
         if self._cache is None:
             raise RuntimeError(f"{self!r}: backward() called before forward().")
         return self._cache
 
     def _prediction(self, P) -> np.ndarray:
-        if isinstance(P, np.ndarray) and P.dtype.kind == "f" and P.ndim == 2:
+        if isinstance(P, np.ndarray) and P.ndim == 2 and P.size and P.dtype in _COMPUTE_DTYPES:
             return P
-        P = as_float_array(P, "prediction", owner=repr(self))
+        P = as_numeric_array(P, "prediction", owner=repr(self))
         if P.ndim != 2:
             raise ValueError(
                 f"{self!r} expected prediction of shape (n_samples, n_outputs), got {P.shape}."
             )
-        return P
-
-    def _same_shape_target(self, target, P: np.ndarray) -> np.ndarray:
-        """Targets as a float array shaped like ``P``; ``(n,)`` is accepted for ``(n, 1)``."""
-        T = as_float_array(target, "target", owner=repr(self), dtype=P.dtype)
-        if T.shape == P.shape:
-            return T
-        if T.ndim == 1 and P.shape == (T.shape[0], 1):
-            return T.reshape(-1, 1)
-        raise ValueError(
-            f"{self!r} expected target of shape {P.shape} (the prediction's), got {T.shape}."
-        )
+        if P.shape[0] == 0:
+            raise ValueError(
+                f"{self!r} expected prediction with at least one sample, got 0 samples."
+            )
+        if P.shape[1] == 0:
+            raise ValueError(
+                f"{self!r} expected prediction with at least one output, got shape {P.shape}."
+            )
+        if P.dtype in _COMPUTE_DTYPES:
+            return P
+        return P.astype(np.float32 if P.dtype == np.float16 else np.float64)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+_COMPUTE_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _nonfinite_error(loss: Loss, T: np.ndarray, name: str) -> ValueError | None:
+    """The error for NaN or inf in a target (bad data, not divergence), or None."""
+    rows = nonfinite_rows(T)
+    if not rows.size:
+        return None
+    return ValueError(
+        f"{loss!r} expected finite {name} values, got NaN or inf in {len(rows)} row(s), the "
+        f"first at row {rows[0]}."
+    )
+
+
+def _same_shape_target(loss: Loss, target, shape, dtype, name: str) -> np.ndarray:
+    """Targets as a float array of ``shape``; ``(n,)`` is accepted for ``(n, 1)``."""
+    T = as_numeric_array(target, name, owner=repr(loss))
+    if T.shape != shape:
+        if not (T.ndim == 1 and shape == (T.shape[0], 1)):
+            raise ValueError(
+                f"{loss!r} expected {name} of shape {shape} (the prediction's), got {T.shape}."
+            )
+        T = T.reshape(-1, 1)
+    return T.astype(dtype, copy=False)
 
 
 class MSELoss(Loss):
@@ -61,43 +99,54 @@ class MSELoss(Loss):
     ------
     prediction ``(n, k)``, target ``(n, k)`` (or ``(n,)`` when k = 1) -> float.
 
+    Raises
+    ------
+    ValueError
+        For an empty prediction, a target of another shape, or NaN/inf in the target.
+
     Notes
     -----
     ``L = mean((P - T)^2)``, ``dL/dP = 2 (P - T) / P.size``.
     """
 
+    def _check_target(self, target, shape, dtype, name="target"):
+        return _same_shape_target(self, target, shape, dtype, name)
+
     def forward(self, prediction, target) -> float:
         P = self._prediction(prediction)
-        T = self._same_shape_target(target, P)
+        T = self._check_target(target, P.shape, P.dtype)
         diff = P - T
+        loss = float(np.vdot(diff, diff)) / diff.size
+        if not math.isfinite(loss) and (err := _nonfinite_error(self, T, "target")):
+            raise err  # a NaN target is bad data; a NaN prediction is left for fit to report
         self._cache = (diff,)
-        return float(np.vdot(diff, diff)) / diff.size
+        return loss
 
     def backward(self) -> np.ndarray:
         (diff,) = self._cached()
         return diff * (2.0 / diff.size)
 
 
-def _class_targets(loss: Loss, target, n: int, k: int, dtype):
-    """Targets as ``(labels, None)`` for integer labels or ``(None, Y)`` for ``(n, k)`` rows."""
-    T = np.asarray(target)
-    if T.ndim == 2 and T.shape == (n, k):
-        return None, as_float_array(T, "target", owner=repr(loss), dtype=dtype)
-    if T.ndim == 1 and T.shape[0] == n:
-        if T.dtype.kind not in "iu":
-            if T.dtype.kind == "f" and np.all(T == np.round(T)):
-                T = T.astype(np.int64)
-            else:
-                raise TypeError(f"{loss!r} expected integer class labels, got dtype {T.dtype}.")
-        if n and (T.min() < 0 or T.max() >= k):
-            raise ValueError(
-                f"{loss!r} expected labels in [0, {k}) for {k} outputs, got values in "
-                f"[{T.min()}, {T.max()}]."
-            )
-        return T, None
+def _probability_rows(loss: Loss, Y: np.ndarray, name: str) -> np.ndarray:
+    """Check that the rows of ``Y`` are probabilities: the fused gradient assumes they are."""
+    tol = max(1e-6, math.sqrt(np.finfo(Y.dtype).eps))
+    sums = Y.sum(axis=1)
+    if Y.min() >= 0 and np.abs(sums - 1).max() <= tol:  # NaN fails both comparisons
+        return Y
+    if err := _nonfinite_error(loss, Y, name):
+        raise err
+    what = "rows of probabilities (non-negative, summing to 1)"
+    neg = np.flatnonzero((Y < 0).any(axis=1))
+    if neg.size:
+        raise ValueError(
+            f"{loss!r} expected {name} as {what}, got the negative value {Y[neg[0]].min():g} "
+            f"in row {neg[0]}."
+        )
+    i = int(np.argmax(np.abs(sums - 1)))
     raise ValueError(
-        f"{loss!r} expected target as labels of shape ({n},) or one-hot of shape ({n}, {k}), "
-        f"got {T.shape}."
+        f"{loss!r} expected {name} as {what}, got a row summing to {sums[i]:g} at row {i} "
+        f"(tolerance {tol:g}); otherwise backward() would not be the gradient of the loss. "
+        f"Pass class labels of shape ({len(Y)},), or normalise: Y / Y.sum(axis=1, keepdims=True)."
     )
 
 
@@ -110,17 +159,39 @@ class SoftmaxCrossEntropy(Loss):
     ------
     logits ``(n, k)``, target ``(n,)`` or ``(n, k)`` -> float; backward -> ``(n, k)``.
 
+    Raises
+    ------
+    ValueError
+        For an empty prediction, labels outside ``[0, k)``, NaN or inf in the target, or
+        target rows that are not probabilities (a negative entry, or a sum other than 1).
+    TypeError
+        For labels that are not whole numbers.
+
     Notes
     -----
     ``L = mean_i(logsumexp(Z_i) - sum_j Y_ij Z_ij)``. Subtracting the row maximum before
     exponentiating changes nothing mathematically and prevents overflow. The fused gradient is
-    ``dL/dZ = (softmax(Z) - Y) / n`` (book eq. ``bp-softmax-ce``).
+    ``dL/dZ = (softmax(Z) - Y) / n`` (book eq. ``bp-softmax-ce``); it needs every row of ``Y``
+    to sum to 1, which is why other targets are rejected.
     """
+
+    def _check_target(self, target, shape, dtype, name="target"):
+        n, k = shape
+        T = as_numeric_array(target, name, owner=repr(self))
+        if T.ndim == 2 and T.shape == (n, k):
+            return _probability_rows(self, T.astype(dtype, copy=False), name)
+        if T.ndim == 1 and T.shape[0] == n:
+            return check_class_labels(T, k, owner=repr(self), name=name)
+        raise ValueError(
+            f"{self!r} expected {name} as labels of shape ({n},) or one-hot of shape "
+            f"({n}, {k}), got {T.shape}."
+        )
 
     def forward(self, prediction, target) -> float:
         Z = self._prediction(prediction)
-        n, k = Z.shape
-        labels, Y = _class_targets(self, target, n, k, Z.dtype)
+        n = Z.shape[0]
+        T = self._check_target(target, Z.shape, Z.dtype)
+        labels, Y = (T, None) if T.ndim == 1 else (None, T)
         shifted = Z - Z.max(axis=1, keepdims=True)
         E = np.exp(shifted)
         s = E.sum(axis=1, keepdims=True)
@@ -153,19 +224,32 @@ class BinaryCrossEntropy(Loss):
     logits ``(n, k)`` (usually k = 1), target of the same shape or ``(n,)`` when k = 1,
     with values in [0, 1] -> float.
 
+    Raises
+    ------
+    ValueError
+        For an empty prediction, a target of another shape, or target values outside [0, 1]
+        (NaN and inf included).
+
     Notes
     -----
     ``L = mean(softplus(z) - y z)`` with ``softplus(z) = max(z, 0) + log1p(exp(-|z|))``;
     ``dL/dz = (sigmoid(z) - y) / N`` with N the number of elements.
     """
 
+    def _check_target(self, target, shape, dtype, name="target"):
+        T = _same_shape_target(self, target, shape, dtype, name)
+        lo, hi = T.min(), T.max()
+        if not (lo >= 0 and hi <= 1):  # NaN fails both comparisons
+            if err := _nonfinite_error(self, T, name):
+                raise err
+            raise ValueError(
+                f"{self!r} expected targets in [0, 1], got {name} with values in [{lo:g}, {hi:g}]."
+            )
+        return T
+
     def forward(self, prediction, target) -> float:
         Z = self._prediction(prediction)
-        T = self._same_shape_target(target, Z)
-        if T.size and (T.min() < 0 or T.max() > 1):
-            raise ValueError(
-                f"{self!r} expected targets in [0, 1], got values in [{T.min()}, {T.max()}]."
-            )
+        T = self._check_target(target, Z.shape, Z.dtype)
         e = np.exp(-np.abs(Z))
         loss = float(np.sum(np.maximum(Z, 0) - Z * T + np.log1p(e))) / Z.size
         self._cache = (Z, T, e)

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
 
-from ._validation import as_rng, check_2d, check_positive_int
+from ._validation import (
+    as_numeric_array,
+    as_rng,
+    check_2d,
+    check_class_labels,
+    check_positive_int,
+    check_real,
+    nonfinite_rows,
+)
 from .activations import Sigmoid
+from .layers import Layer
 from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
+from .network import Sequential
 
 
 class History:
@@ -46,14 +57,47 @@ class History:
         return f"History(epochs={self.epochs}{', ' + last if last else ''})"
 
 
+def _check_net(net, owner: str, *, layer_ok: bool) -> None:
+    if isinstance(net, Sequential) or (layer_ok and isinstance(net, Layer)):
+        return
+    if isinstance(net, Layer):
+        raise TypeError(
+            f"{owner}: net must be a Sequential, got the single layer {net!r}; wrap it as "
+            "nl.Sequential([layer]) and build the optimizer from that network's parameters()."
+        )
+    kinds = "a Sequential or a Layer" if layer_ok else "a Sequential"
+    raise TypeError(f"{owner}: net must be {kinds}, got {type(net).__name__}.")
+
+
+def _inputs(net, X, name: str, owner: str) -> np.ndarray:
+    """``X`` as a non-empty ``(n, n_in)`` array of the network's dtype."""
+    X = as_numeric_array(X, name, owner=owner)
+    X = check_2d(
+        X, getattr(net, "n_in", None), name, owner=owner, dtype=getattr(net, "dtype", None)
+    )
+    if len(X) == 0:
+        raise ValueError(f"{owner} expected {name} with at least one sample, got 0 samples.")
+    return X
+
+
 def predict(net, X) -> np.ndarray:
     """Forward pass in inference mode (nothing is cached for backward).
+
+    ``net`` is a Sequential or a single layer.
 
     Shapes
     ------
     X ``(n, n_in)`` -> outputs ``(n, n_out)``.
+
+    Raises
+    ------
+    TypeError
+        If ``net`` is not a Sequential or Layer, or ``X`` is not a real numeric array.
+    ValueError
+        If ``X`` is not ``(n, n_in)`` with n >= 1, or is ragged.
     """
-    return net.forward(X, cache=False)
+    _check_net(net, "predict", layer_ok=True)
+    return net.forward(_inputs(net, X, "X", "predict"), cache=False)
 
 
 def _labels(scores: np.ndarray, threshold: float) -> np.ndarray:
@@ -62,16 +106,31 @@ def _labels(scores: np.ndarray, threshold: float) -> np.ndarray:
     return scores.argmax(axis=1)
 
 
-def _target_labels(y, owner: str) -> np.ndarray:
-    y = np.asarray(y)
-    if y.ndim == 2 and y.shape[1] > 1:
-        return y.argmax(axis=1)
-    y = y.reshape(len(y))
-    if y.dtype.kind == "f":
-        return np.rint(y).astype(np.int64)
-    if y.dtype.kind not in "iub":
-        raise TypeError(f"{owner} expected integer labels or one-hot targets, got {y.dtype}.")
-    return y.astype(np.int64, copy=False)
+def _target_labels(y, n: int, k: int, owner: str) -> np.ndarray:
+    """Class labels from ``y`` (labels ``(n,)`` or ``(n, 1)``, one-hot rows) for k outputs."""
+    y = as_numeric_array(y, "y", owner=owner)
+    if y.ndim == 0:
+        raise ValueError(f"{owner} expected y with one label per sample, got a scalar.")
+    if len(y) != n:
+        raise ValueError(f"{owner}: X has {n} samples but y has {len(y)}.")
+    n_classes = max(k, 2)  # one output: two classes, by threshold
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    elif y.ndim == 2 and y.shape[1] == n_classes:
+        if (bad := nonfinite_rows(y)).size:
+            raise ValueError(
+                f"{owner} expected finite y values, got NaN or inf in {len(bad)} row(s), the "
+                f"first at row {bad[0]}."
+            )
+        y = y.argmax(axis=1)
+    elif y.ndim != 1:
+        raise ValueError(
+            f"{owner} expected y as labels of shape ({n},) or one-hot of shape ({n}, "
+            f"{n_classes}) for {k} output(s), got {y.shape}."
+        )
+    if y.dtype.kind == "b":
+        y = y.astype(np.int64)
+    return check_class_labels(y, n_classes, owner=owner, name="y")
 
 
 def accuracy(net, X, y, *, threshold: float | None = None) -> float:
@@ -79,13 +138,23 @@ def accuracy(net, X, y, *, threshold: float | None = None) -> float:
 
     Several outputs: the class is the argmax. One output: it is ``output > threshold``, with
     ``threshold`` 0.5 after a final ``Sigmoid`` layer and 0 (logits) otherwise.
+
+    Raises
+    ------
+    ValueError
+        For empty ``X``, a length mismatch, one-hot rows of another width than the outputs,
+        NaN/inf labels or labels outside ``[0, n_classes)``.
+    TypeError
+        For labels that are not whole numbers, or inputs that are not real numeric arrays.
     """
-    scores = predict(net, X)
+    _check_net(net, "accuracy", layer_ok=True)
     if threshold is None:
-        threshold = 0.5 if isinstance(net.layers[-1], Sigmoid) else 0.0
-    y = _target_labels(y, "accuracy")
-    if len(y) != len(scores):
-        raise ValueError(f"accuracy: X has {len(scores)} samples but y has {len(y)}.")
+        last = net.layers[-1] if isinstance(net, Sequential) else net
+        threshold = 0.5 if isinstance(last, Sigmoid) else 0.0
+    else:
+        threshold = check_real(threshold, "threshold", owner="accuracy")
+    scores = net.forward(_inputs(net, X, "X", "accuracy"), cache=False)
+    y = _target_labels(y, len(scores), scores.shape[1], "accuracy")
     return float(np.mean(_labels(scores, threshold) == y))
 
 
@@ -101,6 +170,49 @@ def _progress_bar(total: int, enabled: bool):
         )
         return None
     return tqdm(total=total, desc="fit", unit="epoch")
+
+
+def _fit_data(net, loss: Loss, X, y, names: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """Validate a whole data set once, before training: the batches are then slices of it."""
+    xname, yname = names
+    X = _inputs(net, X, xname, "fit")
+    if (bad := nonfinite_rows(X)).size:
+        raise FloatingPointError(
+            f"fit: {xname} holds NaN or inf in {len(bad)} row(s), the first at row {bad[0]}; "
+            "clean or impute the data before training."
+        )
+    y = as_numeric_array(y, yname, owner="fit")
+    if y.ndim == 0:
+        raise ValueError(f"fit expected {yname} with one target per sample, got a scalar.")
+    if len(y) != len(X):
+        raise ValueError(f"fit: {xname} has {len(X)} samples but {yname} has {len(y)}.")
+    if (bad := nonfinite_rows(y)).size:
+        raise FloatingPointError(
+            f"fit: {yname} holds NaN or inf in {len(bad)} row(s), the first at row {bad[0]}; "
+            "clean or impute the data before training."
+        )
+    out = net.forward(X[:1], cache=False)  # the output width and dtype the loss will see
+    y = loss._check_target(y, (len(X), out.shape[1]), out.dtype, yname)
+    return X, y
+
+
+def _label_vector(T: np.ndarray) -> np.ndarray:
+    """The class of each row of validated targets, for the accuracy metric."""
+    if T.ndim == 1:
+        return T
+    if T.shape[1] > 1:
+        return T.argmax(axis=1)
+    return (T[:, 0] > 0.5).astype(np.int64)
+
+
+def _check_optimizer(net, optimizer) -> None:
+    pairs = getattr(optimizer, "_pairs", None)
+    if pairs and not any(np.may_share_memory(p, net.flat_params) for p, _ in pairs):
+        raise ValueError(
+            "fit: the optimizer updates none of net's parameters; build it from "
+            "net.parameters() of this Sequential (building a Sequential moves its layers' "
+            "weights into one buffer, so an optimizer built before holds stale copies)."
+        )
 
 
 def fit(
@@ -119,7 +231,9 @@ def fit(
     """Train ``net`` with mini-batch gradient descent.
 
     Each epoch visits the samples in a fresh random order, in batches of ``batch_size`` (the
-    last one may be smaller): forward, loss, backward, ``optimizer.step()``.
+    last one may be smaller): forward, loss, backward, ``optimizer.step()``. Every argument
+    and the whole data set are checked before the first update, so a call that raises for
+    bad input leaves the weights unchanged.
 
     Parameters
     ----------
@@ -141,11 +255,18 @@ def fit(
 
     Raises
     ------
+    TypeError, ValueError
+        For bad arguments or data (shapes, lengths, dtypes, label range, an empty data set,
+        ``validation_data`` that is not a pair, a single layer instead of a Sequential),
+        before any update.
     FloatingPointError
-        If the data holds NaN/inf, or the loss or gradients stop being finite (divergence):
-        the failing batch is named and the weights are left as they were before that step.
+        If X, y, X_val or y_val hold NaN/inf (before any update; the row is named), or if
+        training diverges: the loss or the gradients stop being finite, or an update
+        overflows the weights. The failing batch is named and the weights are left as they
+        were before that step.
     """
     owner = "fit"
+    _check_net(net, owner, layer_ok=False)
     epochs = check_positive_int(epochs, "epochs", owner=owner)
     batch_size = check_positive_int(batch_size, "batch_size", owner=owner)
     if not isinstance(loss, Loss):
@@ -154,29 +275,28 @@ def fit(
         raise TypeError(
             f"fit: optimizer must have a step() method, got {type(optimizer).__name__}."
         )
-    X = check_2d(X, net.n_in, "X", owner=owner, dtype=net.dtype)
-    y = np.asarray(y)
-    if len(y) != len(X):
-        raise ValueError(f"fit: X has {len(X)} samples but y has {len(y)}.")
-    if not np.all(np.isfinite(X)):
-        bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
-        raise FloatingPointError(
-            f"fit: X holds NaN or inf in {len(bad)} row(s), the first at row {bad[0]}; "
-            "clean or impute the data before training."
-        )
-    classify = isinstance(loss, SoftmaxCrossEntropy | BinaryCrossEntropy)
+    _check_optimizer(net, optimizer)
+    gen = as_rng(rng, owner=owner)
+    X, y = _fit_data(net, loss, X, y, ("X", "y"))
     val = None
     if validation_data is not None:
-        X_val, y_val = validation_data
-        val = (check_2d(X_val, net.n_in, "X_val", owner=owner, dtype=net.dtype), np.asarray(y_val))
-    gen = as_rng(rng, owner=owner)
+        if not (isinstance(validation_data, tuple | list) and len(validation_data) == 2):
+            got = type(validation_data).__name__
+            if isinstance(validation_data, tuple | list):
+                got = f"a {got} of {len(validation_data)} items"
+            raise TypeError(f"fit: validation_data must be a pair (X_val, y_val), got {got}.")
+        val = _fit_data(net, loss, *validation_data, ("X_val", "y_val"))
+    classify = isinstance(loss, SoftmaxCrossEntropy | BinaryCrossEntropy)
+    labels = _label_vector(y) if classify else None
+    val_labels = _label_vector(val[1]) if classify and val is not None else None
     n = len(X)
+    backup = np.empty_like(net.flat_params)
     history = History()
     bar = _progress_bar(epochs, progress)
     try:
         for epoch in range(1, epochs + 1):
             total_loss, correct = _train_epoch(
-                net, loss, optimizer, X, y, gen.permutation(n), batch_size, epoch, classify
+                net, loss, optimizer, (X, y, labels), gen.permutation(n), batch_size, epoch, backup
             )
             metrics = {"loss": total_loss / n}
             if classify:
@@ -185,9 +305,7 @@ def fit(
                 out = net.forward(val[0], cache=False)
                 metrics["val_loss"] = loss.forward(out, val[1])
                 if classify:
-                    metrics["val_accuracy"] = float(
-                        np.mean(_labels(out, 0.0) == _target_labels(val[1], owner))
-                    )
+                    metrics["val_accuracy"] = float(np.mean(_labels(out, 0.0) == val_labels))
             history.append(**metrics)
             if bar is not None:
                 bar.set_postfix({k: f"{v:.4f}" for k, v in metrics.items()}, refresh=False)
@@ -198,25 +316,35 @@ def fit(
     return history
 
 
-def _train_epoch(net, loss, optimizer, X, y, order, batch_size, epoch, classify):
-    """One pass over the data; returns the summed loss and the number of correct guesses."""
+def _train_epoch(net, loss, optimizer, data, order, batch_size, epoch, backup):
+    """One pass over the data; returns the summed loss and the number of correct guesses.
+
+    ``backup`` receives the weights before each update, to undo one that overflows them.
+    """
+    X, y, labels = data
+    params, grads = net.flat_params, net.flat_grads
     total_loss, correct = 0.0, 0
     # Divergence is detected and reported below; NumPy's overflow warnings would only be noise.
     with np.errstate(over="ignore", invalid="ignore"):
         for batch, start in enumerate(range(0, len(X), batch_size), start=1):
             idx = order[start : start + batch_size]
-            yb = y[idx]
             out = net.forward(X[idx])
-            value = loss.forward(out, yb)
-            if not np.isfinite(value):
+            value = float(loss.forward(out, y[idx]))
+            if not math.isfinite(value):
                 _diverged(epoch, batch, f"the loss is {value}", optimizer)
             net.backward(loss.backward(), input_grad=False)
-            if not np.isfinite(net.flat_grads).all():
+            if not np.isfinite(grads).all():
                 _diverged(epoch, batch, "a gradient is NaN or inf", optimizer)
+            np.copyto(backup, params)
             optimizer.step()
+            if not np.isfinite(params).all():
+                np.copyto(params, backup)
+                _diverged(
+                    epoch, batch, "the update overflowed the weights to inf or NaN", optimizer
+                )
             total_loss += value * len(idx)
-            if classify:
-                correct += int(np.sum(_labels(out, 0.0) == _target_labels(yb, "fit")))
+            if labels is not None:
+                correct += int(np.count_nonzero(_labels(out, 0.0) == labels[idx]))
     return total_loss, correct
 
 
