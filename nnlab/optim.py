@@ -71,7 +71,7 @@ def _pairs(params, owner: str) -> list[tuple[np.ndarray, np.ndarray]]:
     params = list(params)
     if not params:
         raise ValueError(f"{owner}: params is empty; pass net.parameters().")
-    spans = []
+    param_spans, grad_spans = [], []
     for k, entry in enumerate(params):
         if not (isinstance(entry, tuple) and len(entry) == 3):
             raise TypeError(
@@ -88,11 +88,16 @@ def _pairs(params, owner: str) -> list[tuple[np.ndarray, np.ndarray]]:
             )
         if not p.flags.writeable:
             raise ValueError(f"{owner}: {who} is read-only; the optimizer updates it in place.")
-        where = f" (entry {k})"
-        spans.append((p.ctypes.data, p.ctypes.data + p.nbytes, who + where))
-        spans.append((g.ctypes.data, g.ctypes.data + g.nbytes, f"the gradient of {who}{where}"))
+        if p.size:  # an empty array shares no memory
+            where = f" (entry {k})"
+            param_spans.append((p.ctypes.data, p.ctypes.data + p.nbytes, who + where))
+            grad_spans.append(
+                (g.ctypes.data, g.ctypes.data + g.nbytes, f"the gradient of {who}{where}")
+            )
     # Contiguous arrays occupy exactly their byte range, so overlapping ranges share memory.
-    _check_no_overlap([s for s in spans if s[1] > s[0]], owner)
+    # Parameters first, so a parameter listed twice is reported as such, not by its gradient.
+    _check_no_overlap(param_spans, owner)
+    _check_no_overlap(param_spans + grad_spans, owner)
     ps = [p for _, p, _ in params]
     gs = [g for _, _, g in params]
     # Sequential stores all parameters in one flat buffer: one update covers the network.
@@ -225,7 +230,7 @@ class SGD(Optimizer):
         super().__init__(params, lr)
 
     def step(self) -> None:
-        lr, mu, wd = self.lr, self.momentum, self.weight_decay
+        lr, mu, wd, nesterov = self.lr, self.momentum, self.weight_decay, self.nesterov
         for p, g, tmp, *velocity in self._blocks:
             if wd:
                 np.multiply(p, wd, out=tmp)
@@ -235,7 +240,7 @@ class SGD(Optimizer):
                 v = velocity[0]
                 v *= mu
                 v += g
-                if self.nesterov:
+                if nesterov:
                     # lr * (g + mu * v) in two subtractions: g may already be the scratch.
                     np.multiply(g, lr, out=tmp)
                     p -= tmp
