@@ -3,7 +3,7 @@
 Every generator takes ``n_samples``, ``noise`` and ``rng`` and returns ``(X, y)`` with ``X``
 of shape ``(n_samples, 2)`` (``(n_samples, 1)`` for ``make_sine``) in float64. A bad
 argument raises ``TypeError`` or ``ValueError`` naming it; ``n_samples`` must give every class
-at least one sample.
+at least one sample, and ``noise`` must not overflow the data.
 """
 
 from __future__ import annotations
@@ -27,6 +27,18 @@ def _check(
     return n, check_real(noise, "noise", owner=owner, low=0.0), as_rng(rng, owner=owner)
 
 
+def _jitter(owner: str, gen: np.random.Generator, noise: float, shape) -> np.ndarray:
+    """Gaussian noise of standard deviation ``noise``, which must not overflow to inf."""
+    with np.errstate(over="ignore"):
+        e = gen.normal(0.0, noise, size=shape)
+    if not np.isfinite(e).all():
+        raise ValueError(
+            f"{owner}: noise={noise:g} is too large: the Gaussian jitter overflows to inf; "
+            "use a smaller noise."
+        )
+    return e
+
+
 def make_xor(n_samples: int = 200, noise: float = 0.1, rng=None):
     """Points in the four quadrants; class 1 where exactly one coordinate is positive.
 
@@ -36,7 +48,7 @@ def make_xor(n_samples: int = 200, noise: float = 0.1, rng=None):
     n, noise, gen = _check("make_xor", n_samples, noise, rng)
     X = gen.uniform(-1.0, 1.0, size=(n, 2))
     y = ((X[:, 0] > 0) ^ (X[:, 1] > 0)).astype(np.int64)
-    return X + gen.normal(0.0, noise, size=X.shape), y
+    return X + _jitter("make_xor", gen, noise, X.shape), y
 
 
 def make_moons(n_samples: int = 200, noise: float = 0.1, rng=None):
@@ -52,7 +64,7 @@ def make_moons(n_samples: int = 200, noise: float = 0.1, rng=None):
         np.column_stack([np.cos(t), np.sin(t)]),
         np.column_stack([1.0 - np.cos(t), 0.5 - np.sin(t)]),
     )
-    return X + gen.normal(0.0, noise, size=X.shape), y.astype(np.int64)
+    return X + _jitter("make_moons", gen, noise, X.shape), y.astype(np.int64)
 
 
 def make_circles(n_samples: int = 200, noise: float = 0.05, rng=None, factor: float = 0.5):
@@ -65,7 +77,7 @@ def make_circles(n_samples: int = 200, noise: float = 0.05, rng=None, factor: fl
     t = gen.uniform(0.0, 2 * np.pi, size=n)
     r = np.where(y == 0, 1.0, factor)
     X = np.column_stack([r * np.cos(t), r * np.sin(t)])
-    return X + gen.normal(0.0, noise, size=X.shape), y.astype(np.int64)
+    return X + _jitter("make_circles", gen, noise, X.shape), y.astype(np.int64)
 
 
 def make_spirals(n_samples: int = 300, noise: float = 0.2, rng=None, n_classes: int = 3):
@@ -78,7 +90,7 @@ def make_spirals(n_samples: int = 300, noise: float = 0.2, rng=None, n_classes: 
     n, noise, gen = _check("make_spirals", n_samples, noise, rng, n_classes=k)
     y = np.arange(n) % k
     r = gen.uniform(0.0, 1.0, size=n)
-    theta = 2 * np.pi * (y / k) + 8.0 * r + gen.normal(0.0, noise, size=n)
+    theta = 2 * np.pi * (y / k) + 8.0 * r + _jitter("make_spirals", gen, noise, n)
     X = np.column_stack([r * np.sin(theta), r * np.cos(theta)])
     return X, y.astype(np.int64)
 
@@ -90,7 +102,7 @@ def make_sine(n_samples: int = 200, noise: float = 0.1, rng=None):
     """
     n, noise, gen = _check("make_sine", n_samples, noise, rng)
     x = np.sort(gen.uniform(-np.pi, np.pi, size=n))[:, None]
-    return x, np.sin(x) + gen.normal(0.0, noise, size=x.shape)
+    return x, np.sin(x) + _jitter("make_sine", gen, noise, x.shape)
 
 
 class Split(NamedTuple):

@@ -45,3 +45,17 @@ def test_generators_give_every_class_a_sample(make, kwargs, least):
     X, y = make(least, rng=0, **kwargs)
     assert X.shape == (least, 2)
     np.testing.assert_array_equal(np.sort(y), np.arange(least))
+
+
+@pytest.mark.parametrize(
+    "make", [nl.make_xor, nl.make_moons, nl.make_circles, nl.make_spirals, nl.make_sine]
+)
+def test_noise_that_would_overflow_the_data_is_rejected(make):
+    with pytest.raises(
+        ValueError,
+        match=rf"{make.__name__}: noise=1e\+308 is too large: the Gaussian jitter overflows",
+    ):
+        make(200, noise=1e308, rng=0)
+    X, y = make(20, noise=1e300, rng=0)  # huge but finite noise is the caller's choice
+    assert np.isfinite(X).all()
+    assert np.isfinite(y).all()
