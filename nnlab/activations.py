@@ -30,7 +30,7 @@ class Activation(Layer):
 
     Shapes
     ------
-    Z ``(n, k)`` -> A ``(n, k)``; backward: dA ``(n, k)`` -> dZ ``(n, k)``. ``n = 0`` gives
+    Z ``(N, n_l)`` -> A ``(N, n_l)``; backward: dA ``(N, n_l)`` -> dZ ``(N, n_l)``. ``N = 0`` gives
     empty outputs.
     """
 

@@ -146,8 +146,9 @@ class Dense(Layer):
 
     Shapes
     ------
-    X ``(n, n_in)`` -> Z ``(n, n_out)``; backward: dZ ``(n, n_out)`` -> dX ``(n, n_in)``.
-    ``n = 0`` is allowed: the outputs are empty and ``dW``, ``db`` become zeros.
+    X ``(N, n_in)`` -> Z ``(N, n_out)``; backward: dZ ``(N, n_out)`` -> dX ``(N, n_in)``, for a
+    batch of N samples (the book's notation). ``N = 0`` is allowed: the outputs are empty and
+    ``dW``, ``db`` become zeros.
 
     Notes
     -----

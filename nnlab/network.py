@@ -57,8 +57,8 @@ class Sequential:
 
     Shapes
     ------
-    X ``(n, n_in)`` -> Z ``(n, n_out)``; backward: dZ ``(n, n_out)`` -> dX ``(n, n_in)``.
-    ``n = 0`` gives empty outputs and zero gradients.
+    X ``(N, n_in)`` -> Z ``(N, n_out)``; backward: dZ ``(N, n_out)`` -> dX ``(N, n_in)``, for a
+    batch of N samples. ``N = 0`` gives empty outputs and zero gradients.
 
     Examples
     --------

@@ -24,7 +24,7 @@ def two_two_one(params, X) -> np.ndarray:
 
     Shapes
     ------
-    X ``(n, 2)`` -> output ``(n,)`` in (0, 1).
+    X ``(N, 2)`` -> output ``(N,)`` in (0, 1).
     """
     p = np.asarray(params, dtype=float)
     if p.shape != (9,):
