@@ -20,7 +20,7 @@ module                     chapter                      what it holds
                                                         pass, their bar chart, an explorer
 ``training_runs``          backprop-optimizes           one training run per optimizer setting and
                                                         the Train widget
-``flops``                  at-a-glance                  forward and backward FLOPs per layer, their
+``flops``                  key-differences              forward and backward FLOPs per layer, their
                                                         bar chart, an explorer
 =========================  ===========================  ============================================
 
