@@ -88,14 +88,27 @@ def plot_decision_boundary(
     return ax
 
 
-def plot_history(history, ax=None, *, keys=("loss", "val_loss"), log: bool = False):
-    """Plot per-epoch metrics of a :class:`nnlab.History` (``loss`` and ``val_loss``)."""
+LABELS = {
+    "loss": "training loss",
+    "val_loss": "validation loss",
+    "accuracy": "training accuracy",
+    "val_accuracy": "validation accuracy",
+}
+
+
+def plot_history(history, ax=None, *, keys=("loss", "val_loss"), labels=None, log: bool = False):
+    """Plot per-epoch metrics of a :class:`nnlab.History` (``loss`` and ``val_loss``).
+
+    Each curve is labelled in words ("training loss", "validation loss", ...); ``labels`` maps a
+    key to another legend label.
+    """
     plt = _plt()
     ax = ax or plt.gca()
+    names = {**LABELS, **(labels or {})}
     for key in keys:
         if key in history:
             values = history[key]
-            ax.plot(np.arange(1, len(values) + 1), values, label=key)
+            ax.plot(np.arange(1, len(values) + 1), values, label=names.get(key, key))
     ax.set(xlabel="epoch", ylabel="loss")
     if log:
         ax.set_yscale("log")

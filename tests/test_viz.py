@@ -161,3 +161,17 @@ def test_accessible_names_icon_buttons_of_other_templates():
         '<button title="Play" onclick="a()"><i class="fa fa-play"></i></button>', ALT
     )
     assert Tags(html).all("button") == [{"aria-label": "Play", "title": "Play", "onclick": "a()"}]
+
+
+def test_plot_history_labels_curves_in_words():
+    history = nl.History()
+    for loss, val in [(1.0, 1.2), (0.5, 0.9)]:
+        history.append(loss=loss, val_loss=val)
+    ax = viz.plot_history(history)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "training loss",
+        "validation loss",
+    ]
+    ax = viz.plot_history(history, keys=("loss",), labels={"loss": "fit"})
+    assert [line.get_label() for line in ax.get_lines()][-1] == "fit"
+    np.testing.assert_array_equal(ax.get_lines()[-1].get_ydata(), [1.0, 0.5])
