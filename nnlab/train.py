@@ -333,11 +333,13 @@ def _train_epoch(net, loss, optimizer, data, order, batch_size, epoch, backup):
             if not math.isfinite(value):
                 _diverged(epoch, batch, f"the loss is {value}", optimizer)
             net.backward(loss.backward(), input_grad=False)
-            if not np.isfinite(grads).all():
+            # A sum is NaN or inf when any entry is (or when finite entries near the float
+            # limit overflow it, which is divergence too): one pass, no temporary array.
+            if not math.isfinite(grads.sum()):
                 _diverged(epoch, batch, "a gradient is NaN or inf", optimizer)
             np.copyto(backup, params)
             optimizer.step()
-            if not np.isfinite(params).all():
+            if not math.isfinite(params.sum()):
                 np.copyto(params, backup)
                 _diverged(
                     epoch, batch, "the update overflowed the weights to inf or NaN", optimizer
