@@ -112,10 +112,7 @@ JUNK = st.one_of(
     st.lists(st.one_of(st.integers(-2, 2), st.text(max_size=1)), max_size=3),
     st.builds(object),
 )
-# Negative seeds are split out: see test_negative_seed.
-BAD_RNG = st.one_of(st.floats(-1, 1), JUNK).filter(
-    lambda v: not (isinstance(v, int) and not isinstance(v, bool) and v < 0)
-)
+BAD_RNG = st.one_of(st.floats(-1, 1), JUNK)
 NUMBER = st.one_of(st.floats(allow_nan=True), st.integers(-5, 5), JUNK)
 
 
@@ -190,8 +187,7 @@ def test_dense_construction(data):
                 st.just("kaiming"), JUNK, st.builds(lambda W: lambda a, b, rng: W, bad((2, 3)))
             ),
             "rng": BAD_RNG,
-            # Junk that np.dtype cannot read at all: see test_dense_uninterpretable_dtype.
-            "dtype": st.sampled_from([np.int32, "f2", "c16", "U3", object, np.bool_]),
+            "dtype": st.one_of(st.sampled_from([np.int32, "f2", "c16", "U3", object]), JUNK),
         },
     )
     n_in, n_out = args.pop("n_in"), args.pop("n_out")
@@ -450,8 +446,7 @@ def test_numerical_gradient(data):
         },
         bad={
             "x": st.one_of(JUNK, arrays()),
-            # Ragged lists: see test_numerical_gradient_f_returns_a_ragged_list.
-            "returns": st.one_of(JUNK.filter(lambda v: not isinstance(v, list)), arrays()),
+            "returns": st.one_of(JUNK, arrays()),
             "eps": st.one_of(st.floats(-1, 0), NUMBER),
             "order": st.one_of(st.integers(-1, 6), JUNK),
         },
@@ -560,10 +555,7 @@ def test_data_generators(data, make):
         },
         bad={
             "n_samples": st.one_of(st.integers(-2, 2), NUMBER),
-            # Noise so large that X overflows: see test_noise_that_overflows_the_data.
-            "noise": st.one_of(st.floats(-1, 0, exclude_max=True), NUMBER).filter(
-                lambda v: not (isinstance(v, float) and 1e300 < v < np.inf)
-            ),
+            "noise": st.one_of(st.floats(-1, 0, exclude_max=True), st.floats(1e300), NUMBER),
             "rng": BAD_RNG,
             "extra": st.one_of(st.integers(-1, 0), st.floats(1, 2), NUMBER),
         },
@@ -580,7 +572,8 @@ def test_data_generators(data, make):
     )
     if ok:
         X, y = out
-        assert len(X) == len(y) == args["n_samples"] and np.isfinite(X).all()
+        assert len(X) == len(y) == args["n_samples"]
+        assert np.isfinite(X).all() and np.isfinite(y).all()
 
 
 def test_load_digits():
@@ -610,7 +603,7 @@ NUMBERS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.floats(-3, 3),
     st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, 710.0, 1e-310, 1e308]),
-    st.integers(-(10**300), 10**300),  # beyond float64: test_value_from_a_huge_int
+    st.integers(-(10**400), 10**400),  # mostly beyond float64
     st.integers(-3, 3),
 )
 UNARY = ["exp", "log", "tanh", "sigmoid", "relu", "__neg__"]
@@ -641,7 +634,7 @@ def test_value_operations(x, other, op, reflected):
         assert np.isfinite(out.data) and np.isfinite(out.grad)
 
 
-# ---- the cases drawn above that are split out, so each can be tracked on its own ----------
+# ---- cases the draws above reach only by chance, pinned -----------------------------------
 
 
 @pytest.mark.parametrize("dtype", ["nonsense", False, 3, [], {}])
@@ -673,6 +666,11 @@ def test_value_from_a_huge_int(call):
     assert not ok
 
 
+def fit_setup():
+    net = tiny_net()
+    return net, nl.MSELoss(), nl.SGD(net.parameters(), 0.1), np.zeros((4, 2)), np.zeros((4, 2))
+
+
 @pytest.mark.parametrize(
     "owner, call",
     [
@@ -688,12 +686,7 @@ def test_negative_seed(owner, call):
     assert not ok
 
 
-def fit_setup():
-    net = tiny_net()
-    return net, nl.MSELoss(), nl.SGD(net.parameters(), 0.1), np.zeros((4, 2)), np.zeros((4, 2))
-
-
 @pytest.mark.parametrize("make", GENERATORS, ids=lambda f: f.__name__)
 def test_noise_that_overflows_the_data(make):
-    ok, out = outcome(lambda: make(10, 1e308, 0), make.__name__, "noise")
-    assert not ok or np.isfinite(out[0]).all(), "inf in the generated X, with no error"
+    ok, out = outcome(lambda: make(200, 1e308, 0), make.__name__, "noise")
+    assert not ok or all(np.isfinite(a).all() for a in out), "inf in the data, with no error"
