@@ -128,6 +128,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("audit_page", pages, ids=pages)
 
 
+RUN_TIMES = pytest.StashKey[dict[str, float]]()
+
+
+@pytest.fixture(scope="session")
+def run_times(request: pytest.FixtureRequest) -> dict[str, float]:
+    """Durations in seconds, by label, printed at the end of the session."""
+    return request.config.stash.setdefault(RUN_TIMES, {})
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    times = config.stash.get(RUN_TIMES, {})
+    if times:
+        terminalreporter.section("book run times")
+        for label, seconds in times.items():
+            terminalreporter.write_line(f"{seconds:7.1f} s  {label}")
+
+
 @pytest.fixture(scope="session")
 def book_root() -> Path:
     """The repository root (where _config.yml and _toc.yml live)."""
