@@ -284,8 +284,8 @@ class Adam(Optimizer):
     Notes
     -----
     With ``g = grad + weight_decay * param`` and ``t`` the step count (book eq. ``opt-adam``):
-    ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``,
-    ``param -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)``.
+    ``v = b1 v + (1 - b1) g``, ``s = b2 s + (1 - b2) g^2`` (m and v in PyTorch),
+    ``param -= lr * (v / (1 - b1^t)) / (sqrt(s / (1 - b2^t)) + eps)``.
 
     Examples
     --------
@@ -372,8 +372,8 @@ class AdamW(Adam):
     Notes
     -----
     ``param -= lr * weight_decay * param``, then the Adam update of :class:`Adam` on the plain
-    gradient ``g = grad``: ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g^2``,
-    ``param -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)``.
+    gradient ``g = grad``: ``v = b1 v + (1 - b1) g``, ``s = b2 s + (1 - b2) g^2``,
+    ``param -= lr * (v / (1 - b1^t)) / (sqrt(s / (1 - b2^t)) + eps)``.
 
     Examples
     --------
