@@ -420,7 +420,7 @@ def check_notebook(
         answers.append(f"cell {cell}: {answer}")
 
     if lab_page.blocked:
-        problems.append(f"requests that would leave the machine: {lab_page.blocked}")
+        problems.append(f"requests that would leave the machine: {sorted(set(lab_page.blocked))}")
     return problems, answers
 
 
