@@ -5,14 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS = $(shell $(BIN)/python .ci/toc_notebooks.py)
 
-.PHONY: book test lint unit nbval book-tests notebooks bench clean
+.PHONY: book test lint unit nbval book-tests jupyterlab notebooks bench clean
 
 book: $(STAMP)  ## build the HTML book (warnings are errors) from the committed notebooks
 	rm -rf _build/html _build/screenshots
 	$(BIN)/jupyter-book build . -W --keep-going --all
 	@echo "Book built: file://$(CURDIR)/_build/html/index.html"
 
-test: lint unit book nbval book-tests  ## everything CI checks
+test: lint unit book nbval book-tests jupyterlab  ## everything CI checks
 
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
@@ -23,8 +23,11 @@ unit: $(STAMP)
 nbval: $(STAMP)  ## run every chapter and compare its outputs (two notebooks at a time)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg $(NOTEBOOKS)
 
-book-tests: $(STAMP)
-	$(BIN)/python -m pytest tests/book
+book-tests: $(STAMP)  ## checks of the built book: offline, rendered, accessible (needs make book)
+	$(BIN)/python -m pytest tests/book -m "not jupyterlab"
+
+jupyterlab: $(STAMP)  ## run every chapter in a real JupyterLab in headless Chromium
+	$(BIN)/python -m pytest tests/book/test_jupyterlab.py
 
 notebooks: $(STAMP)  ## re-execute every notebook in place (refreshes outputs and widget state)
 	printf '%s\n' $(NOTEBOOKS) | xargs -P 2 -n 1 $(BIN)/python .ci/execute_notebooks.py

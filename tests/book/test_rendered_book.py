@@ -12,8 +12,6 @@ or fail when ``CI`` is set. Build first: ``jupyter-book build . -W --keep-going`
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -79,32 +77,7 @@ IMAGES_JS = """async () => {
 }"""
 
 
-@pytest.fixture(scope="session")
-def chromium_path() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        reason = "Debian chromium is not installed (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must run the browser checks", pytrace=False)
-        pytest.skip(reason)
-    return path
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_path: str) -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("the playwright package is not installed (pip install playwright)")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_context(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport=VIEWPORT, color_scheme="light")
     yield context
