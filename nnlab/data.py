@@ -42,8 +42,9 @@ def _jitter(owner: str, gen: np.random.Generator, noise: float, shape) -> np.nda
 def make_xor(n_samples: int = 200, noise: float = 0.1, rng=None):
     """Points in the four quadrants; class 1 where exactly one coordinate is positive.
 
-    Returns ``X (n, 2)``, ``y (n,)`` int labels. ``noise`` is the standard deviation of the
-    Gaussian jitter added to points drawn uniformly in [-1, 1]^2 (after labelling).
+    Returns ``X (N, 2)``, ``y (N,)`` int labels, with ``N = n_samples``. ``noise`` is the
+    standard deviation of the Gaussian jitter added to points drawn uniformly in [-1, 1]^2
+    (after labelling).
     """
     n, noise, gen = _check("make_xor", n_samples, noise, rng)
     X = gen.uniform(-1.0, 1.0, size=(n, 2))
@@ -54,7 +55,7 @@ def make_xor(n_samples: int = 200, noise: float = 0.1, rng=None):
 def make_moons(n_samples: int = 200, noise: float = 0.1, rng=None):
     """Two interleaving half circles (class 0 on top, class 1 below and shifted).
 
-    Returns ``X (n, 2)``, ``y (n,)``; the classes alternate so both have n/2 points (+-1).
+    Returns ``X (N, 2)``, ``y (N,)``; the classes alternate so both have N/2 points (+-1).
     """
     n, noise, gen = _check("make_moons", n_samples, noise, rng, n_classes=2)
     y = np.arange(n) % 2
@@ -98,7 +99,7 @@ def make_spirals(n_samples: int = 300, noise: float = 0.2, rng=None, n_classes: 
 def make_sine(n_samples: int = 200, noise: float = 0.1, rng=None):
     """Regression: ``y = sin(x) + noise`` for ``x`` uniform in [-pi, pi].
 
-    Returns ``X (n, 1)`` and ``y (n, 1)``, sorted by ``x`` for easy plotting.
+    Returns ``X (N, 1)`` and ``y (N, 1)``, sorted by ``x`` for easy plotting.
     """
     n, noise, gen = _check("make_sine", n_samples, noise, rng)
     x = np.sort(gen.uniform(-np.pi, np.pi, size=n))[:, None]
@@ -123,7 +124,7 @@ def load_digits(test_size: float = 0.25, rng=0) -> Split:
     Returns
     -------
     Split
-        ``(X_train, X_test, y_train, y_test)``; X of shape ``(n, 64)``, y int labels.
+        ``(X_train, X_test, y_train, y_test)``; X of shape ``(N, 64)``, y int labels.
     """
     test_size = check_real(
         test_size,

@@ -1,5 +1,5 @@
 """Loss functions. ``loss(prediction, target)`` returns the batch mean as a Python float;
-``backward()`` returns dLoss/dprediction with the 1/n of the mean already included.
+``backward()`` returns dLoss/dprediction with the 1/N of the mean already included.
 
 Losses compute in the prediction's dtype when it is float32 or float64; other predictions are
 promoted (float16 to float32, whose sums do not overflow at 65504; integers to float64).
@@ -81,7 +81,7 @@ def _nonfinite_error(loss: Loss, T: np.ndarray, name: str) -> ValueError | None:
 
 
 def _same_shape_target(loss: Loss, target, shape, dtype, name: str) -> np.ndarray:
-    """Targets as a float array of ``shape``; ``(n,)`` is accepted for ``(n, 1)``."""
+    """Targets as a float array of ``shape``; ``(N,)`` is accepted for ``(N, 1)``."""
     T = as_numeric_array(target, name, owner=repr(loss))
     if T.shape != shape:
         if not (T.ndim == 1 and shape == (T.shape[0], 1)):
@@ -97,7 +97,7 @@ class MSELoss(Loss):
 
     Shapes
     ------
-    prediction ``(n, k)``, target ``(n, k)`` (or ``(n,)`` when k = 1) -> float.
+    prediction ``(N, n_out)``, target ``(N, n_out)`` (or ``(N,)`` when n_out = 1) -> float.
 
     Raises
     ------
@@ -153,16 +153,16 @@ def _probability_rows(loss: Loss, Y: np.ndarray, name: str) -> np.ndarray:
 class SoftmaxCrossEntropy(Loss):
     """Softmax followed by cross-entropy, on logits, computed stably.
 
-    Targets are integer labels ``(n,)`` or one-hot (or any probability) rows ``(n, k)``.
+    Targets are integer labels ``(N,)`` or one-hot (or any probability) rows ``(N, n_out)``.
 
     Shapes
     ------
-    logits ``(n, k)``, target ``(n,)`` or ``(n, k)`` -> float; backward -> ``(n, k)``.
+    logits ``(N, n_out)``, target ``(N,)`` or ``(N, n_out)`` -> float; backward -> ``(N, n_out)``.
 
     Raises
     ------
     ValueError
-        For an empty prediction, labels outside ``[0, k)``, NaN or inf in the target, or
+        For an empty prediction, labels outside ``[0, n_out)``, NaN or inf in the target, or
         target rows that are not probabilities (a negative entry, or a sum other than 1).
     TypeError
         For labels that are not whole numbers.
@@ -171,7 +171,7 @@ class SoftmaxCrossEntropy(Loss):
     -----
     ``L = mean_i(logsumexp(Z_i) - sum_j Y_ij Z_ij)``. Subtracting the row maximum before
     exponentiating changes nothing mathematically and prevents overflow. The fused gradient is
-    ``dL/dZ = (softmax(Z) - Y) / n`` (book eq. ``bp-softmax-ce``); it needs every row of ``Y``
+    ``dL/dZ = (softmax(Z) - Y) / N`` (book eq. ``bp-softmax-ce``); it needs every row of ``Y``
     to sum to 1, which is why other targets are rejected.
     """
 
@@ -221,7 +221,8 @@ class BinaryCrossEntropy(Loss):
 
     Shapes
     ------
-    logits ``(n, k)`` (usually k = 1), target of the same shape or ``(n,)`` when k = 1,
+    logits ``(N, n_out)`` (usually n_out = 1), target of the same shape or ``(N,)`` when
+    n_out = 1,
     with values in [0, 1] -> float.
 
     Raises
@@ -233,7 +234,7 @@ class BinaryCrossEntropy(Loss):
     Notes
     -----
     ``L = mean(softplus(z) - y z)`` with ``softplus(z) = max(z, 0) + log1p(exp(-|z|))``;
-    ``dL/dz = (sigmoid(z) - y) / N`` with N the number of elements.
+    ``dL/dz = (sigmoid(z) - y) / z.size`` (the mean is over all elements).
     """
 
     def _check_target(self, target, shape, dtype, name="target"):

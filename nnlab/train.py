@@ -87,14 +87,14 @@ def predict(net, X) -> np.ndarray:
 
     Shapes
     ------
-    X ``(n, n_in)`` -> outputs ``(n, n_out)``.
+    X ``(N, n_in)`` -> outputs ``(N, n_out)``.
 
     Raises
     ------
     TypeError
         If ``net`` is not a Sequential or Layer, or ``X`` is not a real numeric array.
     ValueError
-        If ``X`` is not ``(n, n_in)`` with n >= 1, or is ragged.
+        If ``X`` is not ``(N, n_in)`` with N >= 1, or is ragged.
     """
     _check_net(net, "predict", layer_ok=True)
     return net.forward(_inputs(net, X, "X", "predict"), cache=False)
@@ -240,7 +240,7 @@ def fit(
     net : Sequential
     loss : Loss
     optimizer : Optimizer built on ``net.parameters()``
-    X : array ``(n, n_in)``; y : targets for ``loss`` (labels, one-hot or values)
+    X : array ``(N_train, n_in)``; y : targets for ``loss`` (labels, one-hot or values)
     epochs, batch_size : int
     rng : None, int or Generator
         Shuffling order.
