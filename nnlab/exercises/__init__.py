@@ -1,0 +1,79 @@
+"""Implement-it exercises whose checkers name the bug.
+
+Each checker calls the learner's function on a few cases (non-square shapes, a batch of 1,
+large logits, values at 0, ...), compares the result with nnlab's own implementation, and,
+when it differs, with known wrong variants, so the hint says which mistake it matches, in the
+learner's terms. It returns a :class:`Feedback`: ``passed``, ``hint``, shown in Jupyter as a
+short coloured message. A checker never raises: a stub that raises ``NotImplementedError`` is
+"not attempted yet"; any other exception, a wrong return type or shape, a NaN or an input
+changed in place is reported with the case that triggered it.
+
+``check_dense_backward(fn)``, ``fn(X, W, b, dZ) -> (dW, db, dX)``
+    dW transposed; dX without the transpose (a shape error, or wrong on a square W) or
+    transposed; db over the wrong axis, with keepdims, over everything or not summed; an
+    extra 1/N; a flipped sign.
+``check_softmax_cross_entropy(fn)``, ``fn(logits, labels) -> (loss, dlogits)``
+    no max-subtraction (nan on logits of 1000); the log of an underflowed probability; a
+    summed, per-sample, all-entries or negative loss; ``[:, labels]`` indexing; dlogits
+    without the 1/N, as y - p, both, or without the one-hot term.
+``check_activation_backward(fn, activation)``, ``fn(Z, dA) -> dZ``, sigmoid, tanh or relu
+    dA left out; f instead of f'; f' written from z where it is from A (``z (1 - z)``,
+    ``1 - z^2``); tanh' without the square; ReLU at 0 and at +-1e-12 (nnlab: ReLU'(0) = 0);
+    ReLU applied to dA; overflow for large z.
+``check_two_layer_backward(fn)``, ``fn(X, y, W1, b1, W2, b2) -> {"W1": ..., ...}``
+    tanh' missing in BP2, taken from Z1 or applied twice; X or Z1 instead of A1 in dW2;
+    dZ2 @ W2 without the transpose; the 1/N missing; a flipped sign; transposed weight
+    gradients; bias gradients over the wrong axis.
+``check_sgd_momentum_step(fn)``, ``fn(theta, grad, velocity, lr, momentum) -> (theta, v)``
+    lr inside the velocity (the CS231n convention; nnlab and the book use PyTorch's); lr
+    twice; a moving-average velocity; momentum ignored; the old velocity; a flipped sign;
+    Nesterov; the velocity unchanged or replaced by grad; inputs updated in place.
+``check_numerical_gradient(fn)``, ``fn(f, x, eps) -> grad``
+    forward or backward differences; / eps instead of / (2 eps); ``/ 2 * eps``; all entries
+    at once; a matrix walked by rows; all zeros (``x_plus = x``); x not restored, or
+    restored only up to rounding.
+``check_best_eps(answer)``, one of ``EPS_CHOICES``
+    a question: the step with the smallest error, and whether truncation or rounding
+    dominates at the others.
+``check_value_op(fn, op)``, ``fn(a, b, out_grad) -> (a_grad, b_grad)``; tanh: ``fn(a, out_grad)``
+    out_grad left out; swapped operands; the rule of another operation; tanh' from a.
+``check_grad_accumulation(fn)``, ``fn(node)``: one node's backward step on a ``Value`` graph
+    = instead of += (wrong exactly where a value is used twice, ``x * x``, ``x + x``); the
+    local derivative or node.grad left out; node.data instead of node.grad.
+
+Each topic module also holds the reference solutions (``dense.dense_backward_solution``,
+...), which the book shows in dropdowns; they are not re-exported here.
+
+Example
+-------
+>>> from nnlab import exercises as ex
+>>> def dense_backward(X, W, b, dZ):
+...     raise NotImplementedError
+>>> ex.check_dense_backward(dense_backward).hint.startswith("not attempted yet")
+True
+"""
+
+from __future__ import annotations
+
+from ._feedback import Feedback
+from .activations import check_activation_backward
+from .dense import check_dense_backward
+from .network import check_two_layer_backward
+from .numgrad import EPS_CHOICES, check_best_eps, check_numerical_gradient
+from .optim import check_sgd_momentum_step
+from .softmax import check_softmax_cross_entropy
+from .value import check_grad_accumulation, check_value_op
+
+__all__ = [
+    "EPS_CHOICES",
+    "Feedback",
+    "check_activation_backward",
+    "check_best_eps",
+    "check_dense_backward",
+    "check_grad_accumulation",
+    "check_numerical_gradient",
+    "check_sgd_momentum_step",
+    "check_softmax_cross_entropy",
+    "check_two_layer_backward",
+    "check_value_op",
+]

@@ -1,0 +1,51 @@
+"""Every checker with its reference solution, and ways to spoil a solution's output."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from nnlab import exercises as ex
+from nnlab.exercises import activations, dense, network, numgrad, optim, softmax, value
+
+# name -> (check(fn), reference solution)
+CHECKERS = {
+    "dense": (ex.check_dense_backward, dense.dense_backward_solution),
+    "softmax": (ex.check_softmax_cross_entropy, softmax.softmax_cross_entropy_solution),
+    "sigmoid": (
+        partial(ex.check_activation_backward, activation="sigmoid"),
+        activations.sigmoid_backward_solution,
+    ),
+    "tanh": (
+        partial(ex.check_activation_backward, activation="tanh"),
+        activations.tanh_backward_solution,
+    ),
+    "relu": (
+        partial(ex.check_activation_backward, activation="relu"),
+        activations.relu_backward_solution,
+    ),
+    "network": (ex.check_two_layer_backward, network.two_layer_backward_solution),
+    "sgd": (ex.check_sgd_momentum_step, optim.sgd_momentum_step_solution),
+    "numgrad": (ex.check_numerical_gradient, numgrad.numerical_gradient_solution),
+    "value_mul": (partial(ex.check_value_op, op="mul"), value.mul_backward_solution),
+    "value_add": (partial(ex.check_value_op, op="add"), value.add_backward_solution),
+    "value_tanh": (partial(ex.check_value_op, op="tanh"), value.tanh_backward_solution),
+    "accumulation": (ex.check_grad_accumulation, value.backward_step_solution),
+}
+
+# The checkers whose learner function returns its result (the accumulation step does not).
+RETURNING = [name for name in CHECKERS if name != "accumulation"]
+
+
+def spoil(out, how):
+    """Apply ``how`` to every array or number in a solution's output (tuple, dict or leaf)."""
+    if isinstance(out, tuple):
+        return tuple(spoil(o, how) for o in out)
+    if isinstance(out, dict):
+        return {k: spoil(v, how) for k, v in out.items()}
+    return how(np.asarray(out, dtype=float))
+
+
+def spoiled(solution, how):
+    return lambda *args: spoil(solution(*args), how)
