@@ -44,6 +44,20 @@ def check_positive_int(value, name: str, *, owner: str) -> int:
     return int(value)
 
 
+def check_int_pair(value, name: str, *, owner: str, low: int = 1) -> tuple[int, int]:
+    """``value``, an int or a pair of ints (each at least ``low``), as a pair ``(a, b)``."""
+    pair = tuple(value) if isinstance(value, tuple | list) else (value, value)
+    kind = "positive int" if low == 1 else f"int >= {low}"
+    message = f"{owner}: {name} must be a {kind} or a pair of them, got {value!r}."
+    if len(pair) != 2 or any(
+        isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in pair
+    ):
+        raise TypeError(message)
+    if min(pair) < low:
+        raise ValueError(message)
+    return int(pair[0]), int(pair[1])
+
+
 def check_real(
     value, name: str, *, owner: str, low=None, high=None, low_open=False, high_open=False
 ) -> float:
@@ -98,6 +112,46 @@ def check_2d(X, n_cols: int | None, name: str, *, owner: str, dtype=None) -> np.
         )
     if n_cols is not None and arr.shape[1] != n_cols:
         raise ValueError(f"{owner} expected {name} of shape {want}, got {arr.shape}.")
+    return arr
+
+
+def format_shape(sample_shape: tuple | None) -> str:
+    """``(n_samples, 1, height, width)``: a batch of samples of ``sample_shape``.
+
+    Entries of ``sample_shape`` are ints (a fixed size) or strs (any size, by name); None
+    stands for samples of any shape.
+    """
+    if sample_shape is None:
+        return "(n_samples, ...)"
+    return "(" + ", ".join(["n_samples", *(str(d) for d in sample_shape)]) + ")"
+
+
+def check_input(X, sample_shape: tuple | None, name: str, *, owner: str, dtype=None):
+    """Check that ``X`` is a batch of samples of ``sample_shape`` (see ``Layer.input_shape``).
+
+    A one-entry ``sample_shape`` is :func:`check_2d` (same messages). None accepts any batch
+    of at least 2 dimensions (samples and features).
+    """
+    if sample_shape is not None and len(sample_shape) == 1:
+        n_cols = sample_shape[0] if isinstance(sample_shape[0], int) else None
+        return check_2d(X, n_cols, name, owner=owner, dtype=dtype)
+    arr = as_float_array(X, name, owner=owner, dtype=dtype)
+    ndim = 2 if sample_shape is None else len(sample_shape) + 1
+    if (arr.ndim < 2) if sample_shape is None else (arr.ndim != ndim):
+        hint = ""
+        if arr.ndim == ndim - 1:
+            hint = f" For a single sample use {name}[np.newaxis]."
+        raise ValueError(
+            f"{owner} expected {name} of shape {format_shape(sample_shape)}, got a "
+            f"{arr.ndim}-D array of shape {arr.shape}.{hint}"
+        )
+    if sample_shape is not None and any(
+        isinstance(want, int) and got != want
+        for got, want in zip(arr.shape[1:], sample_shape, strict=True)
+    ):
+        raise ValueError(
+            f"{owner} expected {name} of shape {format_shape(sample_shape)}, got {arr.shape}."
+        )
     return arr
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ._validation import check_2d, check_real
+from ._validation import check_input, check_real
 from .layers import Layer
 from .losses import Loss
 from .network import Sequential
@@ -161,7 +161,7 @@ def gradcheck(net, loss, X, y, eps: float = 1e-6, *, order: int = 2) -> dict[str
         )
     if not isinstance(loss, Loss):
         raise TypeError(f"gradcheck: loss must be an nnlab loss, got {type(loss).__name__}.")
-    X = check_2d(X, net.n_in, "X", owner="gradcheck", dtype=np.float64)
+    X = check_input(X, net.input_shape, "X", owner="gradcheck", dtype=np.float64)
     if X.shape[0] == 0:
         raise ValueError("gradcheck: X has 0 samples; finite differences need at least one.")
     net64 = net.astype(np.float64)

@@ -35,7 +35,37 @@ class Layer:
     (a Dense layer needs it for ``dW = X.T @ dZ``).
 
     A layer belongs to at most one :class:`nnlab.Sequential`, once (see there).
+
+    Shapes
+    ------
+    Batch first: a layer maps ``X`` of shape ``(N, *input_shape)`` to ``Z`` of shape
+    ``(N, *output_shape(input_shape))``, and ``backward`` maps ``dZ`` (the shape of ``Z``) to
+    ``dX`` (the shape of ``X``). Two hooks describe one sample's shape (the batch axis left
+    out), so that :class:`nnlab.Sequential`, :func:`nnlab.fit`, :func:`nnlab.predict`,
+    :func:`nnlab.accuracy` and :func:`nnlab.gradcheck` can check inputs before any work:
+
+    ``input_shape``
+        A tuple with one entry per axis of a sample: an int is a size the layer requires, a
+        str is any size, named for error messages (``"height"``, ``"n_steps"``). None (the
+        default) accepts any shape. Dense: ``(n_in,)``; Conv2D: ``(C_in, "height",
+        "width")``; a recurrent layer on ``(N, T, n_in)`` would declare
+        ``("n_steps", n_in)``. A network checks its input against the first layer that
+        declares one, if no layer before it changes shapes, and raises
+        ``"... expected X of shape (n_samples, 3, height, width), got (5, 64)."``.
+    ``output_shape(input_shape)``
+        One output sample's shape, in the same notation, given one input sample's
+        (None: unknown). The default returns ``input_shape`` itself: a layer that keeps
+        shapes (activations, dropout) need not override it. A layer that changes shapes
+        must, and must return a tuple even for None (use str entries for sizes it cannot
+        know, e.g. Flatten's ``("n_features",)``). Sequential uses it to check, when it
+        builds, that each layer declaring an ``input_shape`` fits what comes before it
+        (Dense widths across activations), but not across sizes it cannot know.
+
+    ``cached_arrays()`` lists the arrays a training forward keeps for backward, which
+    :func:`nnlab.cached_bytes` counts; the default is the ``_cache`` attribute, if any.
     """
+
+    input_shape: tuple[int | str, ...] | None = None
 
     # The Sequential that packed this layer's parameters, as a weak reference (None: free).
     # Left out of copies and pickles, so ``copy.deepcopy(layer)`` is a free, independent layer.
@@ -64,6 +94,22 @@ class Layer:
     def n_params(self) -> int:
         """Number of trainable scalars in this layer."""
         return sum(p.size for p in self._params.values())
+
+    def output_shape(self, input_shape: tuple | None) -> tuple | None:
+        """One output sample's shape given one input sample's (see Shapes): unchanged here."""
+        return input_shape
+
+    def cached_arrays(self) -> list[np.ndarray]:
+        """The arrays kept for backward by the last forward (none after ``cache=False``)."""
+        cache = getattr(self, "_cache", None)
+        return [cache] if isinstance(cache, np.ndarray) else []
+
+    def _astype(self, dtype: np.dtype) -> None:
+        """Turn this layer (a private copy made by ``Sequential.astype``) to another dtype."""
+        self._params = {k: v.astype(dtype) for k, v in self._params.items()}
+        self._grads = {k: v.astype(dtype) for k, v in self._grads.items()}
+        if hasattr(self, "dtype"):
+            self.dtype = dtype
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
@@ -196,6 +242,18 @@ class Dense(Layer):
     )
     dW = property(lambda self: self._grads["W"], doc="dLoss/dW, shape (n_in, n_out).")
     db = property(lambda self: self._grads["b"], doc="dLoss/db, shape (n_out,).")
+    input_shape = property(lambda self: (self.n_in,), doc="One sample's shape: ``(n_in,)``.")
+
+    def output_shape(self, input_shape: tuple | None) -> tuple:
+        return (self.n_out,)
+
+    def cached_arrays(self) -> list[np.ndarray]:
+        return [] if self._X is None else [self._X]
+
+    def _astype(self, dtype: np.dtype) -> None:
+        super()._astype(dtype)
+        self._X = None
+        self._ones = self._ones.astype(dtype)
 
     def forward(self, X, *, cache: bool = True) -> np.ndarray:
         if not (

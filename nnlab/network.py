@@ -8,7 +8,7 @@ import weakref
 
 import numpy as np
 
-from ._validation import as_rng, check_2d, check_dtype
+from ._validation import as_rng, check_dtype, check_input, format_shape
 from .activations import get_activation
 from .layers import Dense, Layer
 
@@ -47,18 +47,32 @@ class Sequential:
     layers : list of Layer
         The layers, input side first. ``net.layers`` is this very list.
 
+    Attributes
+    ----------
+    input_shape : tuple or None
+        One input sample's shape, from the first layer that declares one (see
+        :class:`nnlab.Layer`): ``(n_in,)`` for an mlp, ``(C, "height", "width")`` after a
+        Conv2D; None when no layer says.
+    n_in : int or None
+        ``input_shape[0]`` when samples are vectors of a known width, else None.
+    dtype : np.dtype
+        The dtype shared by every layer that has one (float64 if none has).
+
     Raises
     ------
     TypeError
-        If ``layers`` is not a list of nnlab layers, or the Dense layers' dtypes differ.
+        If ``layers`` is not a list of nnlab layers, or the dtypes of the layers that have one
+        differ.
     ValueError
-        If ``layers`` is empty, widths do not chain, a layer appears twice, or a layer already
-        belongs to another Sequential.
+        If ``layers`` is empty, shapes do not chain (a Dense layer's width differs from what
+        the layers before it output), a layer appears twice, or a layer already belongs to
+        another Sequential.
 
     Shapes
     ------
     X ``(N, n_in)`` -> Z ``(N, n_out)``; backward: dZ ``(N, n_out)`` -> dX ``(N, n_in)``, for a
-    batch of N samples. ``N = 0`` gives empty outputs and zero gradients.
+    batch of N samples. More generally X is ``(N, *input_shape)``: ``(N, C, H, W)`` for a
+    network that starts with a Conv2D. ``N = 0`` gives empty outputs and zero gradients.
 
     Examples
     --------
@@ -78,24 +92,26 @@ class Sequential:
                     f"Sequential: layer {i} must be an nnlab layer, got {type(layer).__name__}."
                 )
         _check_layers_are_free(layers)
-        dense = [(i, la) for i, la in enumerate(layers) if isinstance(la, Dense)]
-        for (i, a), (j, b) in itertools.pairwise(dense):
-            if a.n_out != b.n_in:
-                raise ValueError(
-                    f"Sequential: layer {i} {a!r} outputs {a.n_out} features but layer {j} "
-                    f"{b!r} expects {b.n_in}."
-                )
-        dtypes = {la.dtype for _, la in dense}
+        typed = [(i, la) for i, la in enumerate(layers) if hasattr(la, "dtype")]
+        dtypes = {np.dtype(la.dtype) for _, la in typed}
         if len(dtypes) > 1:
             raise TypeError(
-                "Sequential: all Dense layers must share one dtype, got "
-                + ", ".join(f"layer {i}: {la.dtype}" for i, la in dense)
+                "Sequential: all layers with parameters must share one dtype, got "
+                + ", ".join(f"layer {i}: {np.dtype(la.dtype)}" for i, la in typed)
                 + "."
             )
+        self.input_shape = _input_shape(layers)
         self.layers = layers
         self.dtype = dtypes.pop() if dtypes else np.dtype(np.float64)
-        self.n_in = dense[0][1].n_in if dense else None
+        self._set_input_shape()
         self._pack()
+
+    def _set_input_shape(self) -> None:
+        shape = self.input_shape
+        # forward's cheap check: the input's ndim (None: any, from 2 up); layers check sizes
+        self._ndim = None if shape is None else len(shape) + 1
+        one = shape is not None and len(shape) == 1 and isinstance(shape[0], int)
+        self.n_in = shape[0] if one else None
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
@@ -112,6 +128,9 @@ class Sequential:
         # A copy (copy.deepcopy, pickle) gets its layers' arrays as separate copies, no longer
         # views of one buffer: pack them into fresh buffers, owned by the copy.
         self.__dict__.update(state)
+        if "input_shape" not in state:  # pickled before networks took N-d inputs
+            self.input_shape = _input_shape(self.layers)
+            self._set_input_shape()
         self._pack()
 
     def _pack(self) -> None:
@@ -134,8 +153,12 @@ class Sequential:
 
     def forward(self, X, *, cache: bool = True) -> np.ndarray:
         """Run every layer in order. With ``cache=False`` (inference) nothing is kept."""
-        if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype == self.dtype):
-            X = check_2d(X, self.n_in, "X", owner="Sequential", dtype=self.dtype)
+        if not (
+            isinstance(X, np.ndarray)
+            and (X.ndim == self._ndim or (self._ndim is None and X.ndim >= 2))
+            and X.dtype == self.dtype
+        ):
+            X = check_input(X, self.input_shape, "X", owner="Sequential", dtype=self.dtype)
         for layer in self.layers:
             X = layer.forward(X, cache=cache)
         return X
@@ -170,21 +193,16 @@ class Sequential:
         dtype = check_dtype(dtype, owner="Sequential.astype")
         clone = copy.deepcopy(self)
         for la in clone.layers:
-            if isinstance(la, Dense):
-                la.dtype = dtype
-                la._params = {k: v.astype(dtype) for k, v in la._params.items()}
-                la._grads = {k: v.astype(dtype) for k, v in la._grads.items()}
-                la._X = None
-                la._ones = la._ones.astype(dtype)
+            la._astype(dtype)
         clone.dtype = dtype
         clone._pack()
         return clone
 
-    def flops(self, batch_size: int) -> list[dict]:
+    def flops(self, batch_size: int, *, input_shape: tuple | None = None) -> list[dict]:
         """FLOPs per layer for a batch: see :func:`nnlab.flops`."""
         from .cost import flops
 
-        return flops(self, batch_size)
+        return flops(self, batch_size, input_shape=input_shape)
 
     def __len__(self) -> int:
         return len(self.layers)
@@ -200,6 +218,52 @@ class Sequential:
             for r, la in zip(rows, self.layers, strict=True)
         ]
         return "Sequential(\n" + "\n".join(lines) + f"\n)  # {self.n_params:,} parameters"
+
+
+def _input_shape(layers: list[Layer]) -> tuple | None:
+    """The network's input sample shape; raises if a layer does not fit what precedes it.
+
+    Follows one sample's shape through the layers with their ``output_shape``: each layer that
+    declares an ``input_shape`` must agree with it wherever both sizes are known (ints).
+    """
+    net_shape = None
+    shape, source = None, None  # what the last layer outputs, and that layer's index
+    for i, layer in enumerate(layers):
+        want = layer.input_shape
+        if want is not None and source is None and shape is None:
+            net_shape = tuple(want)
+        elif want is not None and shape is not None:
+            if not _fits(shape, want):
+                raise ValueError(_mismatch(layers, source, shape, i, want))
+            # the sizes both know, plus those only one of them knows
+            want = tuple(b if isinstance(b, int) else a for a, b in zip(shape, want, strict=True))
+        out = layer.output_shape(want if want is not None else shape)
+        if out is not shape:  # the default output_shape passes its argument through
+            shape, source = out, i
+    return net_shape
+
+
+def _fits(shape: tuple, want: tuple) -> bool:
+    return len(shape) == len(want) and all(
+        not (isinstance(a, int) and isinstance(b, int)) or a == b
+        for a, b in zip(shape, want, strict=True)
+    )
+
+
+def _mismatch(layers: list[Layer], i: int, shape: tuple, j: int, want: tuple) -> str:
+    a, b = layers[i], layers[j]
+    if len(shape) == len(want) == 1:
+        return (
+            f"Sequential: layer {i} {a!r} outputs {shape[0]} features but layer {j} {b!r} "
+            f"expects {want[0]}."
+        )
+    hint = ""
+    if len(want) == 1:
+        hint = " Put a Flatten() between them to turn each sample into a vector."
+    return (
+        f"Sequential: layer {i} {a!r} outputs {format_shape(shape)} but layer {j} {b!r} "
+        f"expects {format_shape(want)}.{hint}"
+    )
 
 
 def _check_layers_are_free(layers: list[Layer]) -> None:

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validation import check_positive_int
-from .activations import Activation
-from .layers import Dense
 
 PHASES = ("forward", "loss", "backward", "step")
 
@@ -105,10 +103,12 @@ def cached_bytes(net) -> int:
     """Bytes of the distinct arrays the layers of ``net`` hold for the next backward pass.
 
     A training forward (``cache=True``) keeps each dense layer's input and what each
-    activation's backward needs (its output, or its input for ReLU-like units); an inference
-    forward (``cache=False``) keeps nothing, so this is 0. One array held by two layers (an
-    activation's output is the next dense layer's input) counts once, and so does the caller's
-    input ``X``, which the first dense layer keeps a reference to.
+    activation's backward needs (its output, or its input for ReLU-like units); a Conv2D
+    keeps its im2col matrix, a MaxPool2D its input and output (each layer lists them in
+    ``cached_arrays()``). An inference forward (``cache=False``) keeps nothing, so this is 0.
+    One array held by two layers (an activation's output is the next dense layer's input)
+    counts once, and so does the caller's input ``X``, which the first dense layer keeps a
+    reference to.
 
     Example
     -------
@@ -120,14 +120,9 @@ def cached_bytes(net) -> int:
     """
     kept: list[np.ndarray] = []
     for layer in net.layers:
-        if isinstance(layer, Dense):
-            arr = layer._X
-        elif isinstance(layer, Activation):
-            arr = layer._cache
-        else:
-            arr = None
-        if arr is not None and not any(np.shares_memory(arr, k) for k in kept):
-            kept.append(arr)
+        for arr in layer.cached_arrays():
+            if not any(np.shares_memory(arr, k) for k in kept):
+                kept.append(arr)
     return sum(arr.nbytes for arr in kept)
 
 

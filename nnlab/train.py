@@ -10,8 +10,8 @@ import numpy as np
 from ._validation import (
     as_numeric_array,
     as_rng,
-    check_2d,
     check_class_labels,
+    check_input,
     check_positive_int,
     check_real,
     nonfinite_rows,
@@ -70,11 +70,9 @@ def _check_net(net, owner: str, *, layer_ok: bool) -> None:
 
 
 def _inputs(net, X, name: str, owner: str) -> np.ndarray:
-    """``X`` as a non-empty ``(n, n_in)`` array of the network's dtype."""
+    """``X`` as a non-empty ``(n, *net.input_shape)`` array of the network's dtype."""
     X = as_numeric_array(X, name, owner=owner)
-    X = check_2d(
-        X, getattr(net, "n_in", None), name, owner=owner, dtype=getattr(net, "dtype", None)
-    )
+    X = check_input(X, net.input_shape, name, owner=owner, dtype=getattr(net, "dtype", None))
     if len(X) == 0:
         raise ValueError(f"{owner} expected {name} with at least one sample, got 0 samples.")
     return X
@@ -87,14 +85,15 @@ def predict(net, X) -> np.ndarray:
 
     Shapes
     ------
-    X ``(N, n_in)`` -> outputs ``(N, n_out)``.
+    X ``(N, n_in)`` -> outputs ``(N, n_out)``; X is ``(N, *net.input_shape)`` in general,
+    e.g. ``(N, C, H, W)`` for a network that starts with a Conv2D.
 
     Raises
     ------
     TypeError
         If ``net`` is not a Sequential or Layer, or ``X`` is not a real numeric array.
     ValueError
-        If ``X`` is not ``(N, n_in)`` with N >= 1, or is ragged.
+        If ``X`` is not ``(N, n_in)`` (``(N, *net.input_shape)``) with N >= 1, or is ragged.
     """
     _check_net(net, "predict", layer_ok=True)
     return net.forward(_inputs(net, X, "X", "predict"), cache=False)
@@ -240,7 +239,8 @@ def fit(
     net : Sequential
     loss : Loss
     optimizer : Optimizer built on ``net.parameters()``
-    X : array ``(N_train, n_in)``; y : targets for ``loss`` (labels, one-hot or values)
+    X : array ``(N_train, n_in)``, or ``(N_train, *net.input_shape)``; y : targets for
+        ``loss`` (labels, one-hot or values)
     epochs, batch_size : int
     rng : None, int or Generator
         Shuffling order.
