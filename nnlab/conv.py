@@ -1,0 +1,351 @@
+"""The 2-D convolution layer, computed as one matrix product over an im2col view.
+
+Images are batch first and channels first (NCHW), as in PyTorch: ``X`` is ``(N, C, H, W)``.
+Pooling and flattening live in :mod:`nnlab.pooling`.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ._validation import (
+    as_float_array,
+    as_rng,
+    check_dtype,
+    check_input,
+    check_int_pair,
+    check_positive_int,
+)
+from .layers import Layer
+
+# Standard deviation of each named initializer, from fan_in = C_in kh kw and
+# fan_out = C_out kh kw (the same rules as nnlab.init, for a kernel instead of a matrix).
+INIT_STD = {
+    "he": lambda fan_in, fan_out: np.sqrt(2.0 / fan_in),
+    "xavier": lambda fan_in, fan_out: np.sqrt(2.0 / (fan_in + fan_out)),
+    "normal": lambda fan_in, fan_out: 0.01,
+    "zeros": lambda fan_in, fan_out: 0.0,
+}
+
+
+def out_size(size: int, kernel: int, stride: int, padding: int = 0) -> int:
+    """Output length along one axis: ``(size + 2 padding - kernel) // stride + 1``."""
+    return (size + 2 * padding - kernel) // stride + 1
+
+
+def im2col(Xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
+    """The patches of ``Xp`` ``(N, C, Hp, Wp)`` as columns: ``(C kh kw, N Ho Wo)``.
+
+    A strided view does the windowing; the one copy is the reshape to a matrix. Rows are
+    ordered ``(c, i, j)`` like a flattened kernel, columns ``(n, y, x)``.
+    """
+    (N, C, Hp, Wp), (kh, kw), (sh, sw) = Xp.shape, kernel, stride
+    Ho, Wo = out_size(Hp, kh, sh), out_size(Wp, kw, sw)
+    sN, sC, sH, sW = Xp.strides
+    view = as_strided(
+        Xp, (C, kh, kw, N, Ho, Wo), (sC, sH, sW, sN, sH * sh, sW * sw), writeable=False
+    )
+    return view.reshape(C * kh * kw, N * Ho * Wo)
+
+
+def col2im(
+    cols: np.ndarray, shape: tuple, kernel: tuple[int, int], stride: tuple[int, int]
+) -> np.ndarray:
+    """The adjoint of :func:`im2col`: add each column back onto the pixels it came from.
+
+    Returns ``(N, C, Hp, Wp)`` (as a view of a ``(C, N, Hp, Wp)`` array, the layout of
+    ``cols``). One strided addition per kernel offset covers every sample, channel and pixel;
+    overlapping windows (stride < kernel) accumulate.
+    """
+    (N, C, Hp, Wp), (kh, kw), (sh, sw) = shape, kernel, stride
+    Ho, Wo = out_size(Hp, kh, sh), out_size(Wp, kw, sw)
+    cols = cols.reshape(C, kh, kw, N, Ho, Wo)
+    out = np.zeros((C, N, Hp, Wp), dtype=cols.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, :, i : i + sh * (Ho - 1) + 1 : sh, j : j + sw * (Wo - 1) + 1 : sw] += cols[
+                :, i, j
+            ]
+    return out.transpose(1, 0, 2, 3)
+
+
+def check_sample_shape(last, given, owner: str) -> tuple[int, int, int]:
+    """``given`` (else ``last``) as one image's ``(C, H, W)``, for the ``flops`` methods."""
+    shape = last if given is None else given
+    if shape is None:
+        raise ValueError(
+            f"{owner} needs the input's height and width: pass input_shape=(C, H, W) or run "
+            "a forward pass first."
+        )
+    if not (
+        isinstance(shape, tuple | list)
+        and len(shape) == 3
+        and all(
+            isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in shape
+        )
+    ):
+        raise ValueError(f"{owner} expected input_shape (C, H, W) of positive ints, got {shape!r}.")
+    return tuple(int(d) for d in shape)
+
+
+def fmt_pair(pair: tuple[int, int], sep: str = "x") -> str:
+    """``3x3`` or ``3x5`` (``sep="x"``); ``1`` or ``(1, 2)`` (``sep=""``)."""
+    if sep:
+        return f"{pair[0]}{sep}{pair[1]}"
+    return str(pair[0]) if pair[0] == pair[1] else str(pair)
+
+
+class Conv2D(Layer):
+    """2-D convolution (cross-correlation, as in every framework): ``Z = W * X + b``.
+
+    Parameters
+    ----------
+    in_channels, out_channels : int
+        ``C_in`` and ``C_out``.
+    kernel_size : int or (int, int)
+        ``(kh, kw)``; an int means a square kernel.
+    stride : int or (int, int), default 1
+        Step between windows, ``(sh, sw)``.
+    padding : int or (int, int), default 0
+        Zeros added on each side, ``(ph, pw)``.
+    init : {"he", "xavier", "normal", "zeros"} or callable, default "he"
+        With ``fan_in = C_in kh kw`` and ``fan_out = C_out kh kw``: N(0, 2/fan_in),
+        N(0, 2/(fan_in + fan_out)), N(0, 0.01^2) or zeros. A callable gets
+        ``(fan_in, fan_out, rng)`` and returns ``W``. The bias starts at zero.
+    rng : None, int or np.random.Generator
+        Source of randomness for the initializer.
+    dtype : np.float32 or np.float64, default np.float64
+        Dtype of the parameters, the outputs and the gradients.
+
+    Attributes
+    ----------
+    W, b : ndarray
+        Kernels ``(C_out, C_in, kh, kw)`` and bias ``(C_out,)``.
+    dW, db : ndarray
+        Their gradients, overwritten by each ``backward``.
+    last_input_shape : tuple or None
+        ``(C_in, H, W)`` of the last forward's input, for :meth:`flops`.
+
+    Raises
+    ------
+    TypeError
+        If an argument is of the wrong kind, or ``X``/``dZ`` is not a real numeric array.
+    ValueError
+        If a size is out of range, ``X`` is not ``(N, C_in, H, W)``, its padded height or
+        width is smaller than the kernel, or ``dZ`` is not the shape of the last output. A
+        failing call changes nothing.
+    RuntimeError
+        If ``backward`` comes before a ``forward`` with ``cache=True``.
+
+    Shapes
+    ------
+    X ``(N, C_in, H, W)`` -> Z ``(N, C_out, H_out, W_out)`` with
+    ``H_out = (H + 2 ph - kh) // sh + 1`` (``W_out`` alike); backward: dZ (the shape of Z) ->
+    dX (the shape of X).
+
+    Notes
+    -----
+    With ``X_col = im2col(pad(X))`` of shape ``(C_in kh kw, N H_out W_out)``, each column a
+    flattened patch, and ``W_row = W.reshape(C_out, C_in kh kw)``, the forward pass is one
+    matrix product: ``Z_col = W_row @ X_col + b``, ``(C_out, N H_out W_out)``. Backward, with
+    ``dZ_col`` the same reshaping of dZ::
+
+        dW = (dZ_col @ X_col.T).reshape(W.shape)
+        db = dZ_col.sum(axis=1)
+        dX = crop(col2im(W_row.T @ dZ_col))
+
+    where ``col2im`` adds every patch gradient back onto the pixels it was read from.
+    ``forward`` keeps only ``X_col`` (C_in kh kw / (sh sw) times the size of X, more memory
+    than X itself but no second im2col in backward).
+
+    Examples
+    --------
+    >>> conv = Conv2D(1, 8, 3, padding=1, rng=0)
+    >>> conv
+    Conv2D(1 -> 8, kernel=3x3, stride=1, padding=1, init='he')
+    >>> conv.forward(np.ones((2, 1, 8, 8))).shape
+    (2, 8, 8, 8)
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        *,
+        stride=1,
+        padding=0,
+        init="he",
+        rng=None,
+        dtype=np.float64,
+    ):
+        super().__init__()
+        owner = "Conv2D"
+        self.in_channels = check_positive_int(in_channels, "in_channels", owner=owner)
+        self.out_channels = check_positive_int(out_channels, "out_channels", owner=owner)
+        self.kernel_size = check_int_pair(kernel_size, "kernel_size", owner=owner)
+        self.stride = check_int_pair(stride, "stride", owner=owner)
+        self.padding = check_int_pair(padding, "padding", owner=owner, low=0)
+        self.dtype = check_dtype(dtype, owner=owner)
+        self.init = init
+        self._params = {"W": self._initial_weights(init, rng)}
+        self._params["b"] = np.zeros(self.out_channels, self.dtype)
+        self._grads = {k: np.zeros_like(v) for k, v in self._params.items()}
+        self._cols: np.ndarray | None = None
+        self._x_shape: tuple[int, ...] | None = None
+        self.last_input_shape: tuple[int, ...] | None = None
+
+    def _initial_weights(self, init, rng) -> np.ndarray:
+        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        fan_in, fan_out = shape[1] * shape[2] * shape[3], shape[0] * shape[2] * shape[3]
+        gen = as_rng(rng, owner=repr(self))
+        if callable(init):
+            W = as_float_array(init(fan_in, fan_out, gen), "W (returned by init)", owner=repr(self))
+        elif isinstance(init, str) and init in INIT_STD:
+            W = gen.normal(0.0, INIT_STD[init](fan_in, fan_out), size=shape)
+        elif isinstance(init, str):
+            names = ", ".join(repr(n) for n in INIT_STD)
+            raise ValueError(f"{self!r}: unknown init {init!r}; expected one of {names}.")
+        else:
+            raise TypeError(
+                f"{self!r}: init must be a name or a callable, got {type(init).__name__}."
+            )
+        if W.shape != shape:
+            raise ValueError(f"{self!r}: init returned shape {W.shape}, expected {shape}.")
+        if not np.isfinite(W).all():
+            raise ValueError(f"{self!r}: init returned nan or inf weights.")
+        return W.astype(self.dtype)
+
+    W = property(
+        lambda self: self._params["W"],
+        lambda self, v: self._set_param("W", v),
+        doc="Kernels, shape (C_out, C_in, kh, kw).",
+    )
+    b = property(
+        lambda self: self._params["b"],
+        lambda self, v: self._set_param("b", v),
+        doc="Bias, shape (C_out,).",
+    )
+    dW = property(lambda self: self._grads["W"], doc="dLoss/dW, shape (C_out, C_in, kh, kw).")
+    db = property(lambda self: self._grads["b"], doc="dLoss/db, shape (C_out,).")
+    input_shape = property(
+        lambda self: (self.in_channels, "height", "width"),
+        doc='One sample\'s shape: ``(C_in, "height", "width")``.',
+    )
+
+    def output_shape(self, input_shape: tuple | None) -> tuple:
+        if input_shape is None or len(input_shape) != 3:
+            return (self.out_channels, "height", "width")
+        sizes = [
+            out_size(n, k, s, p) if isinstance(n, int) else n
+            for n, k, s, p in zip(
+                input_shape[1:], self.kernel_size, self.stride, self.padding, strict=True
+            )
+        ]
+        return (self.out_channels, *sizes)
+
+    def _check_input(self, X) -> np.ndarray:
+        if not (
+            isinstance(X, np.ndarray)
+            and X.ndim == 4
+            and X.shape[1] == self.in_channels
+            and X.dtype == self.dtype
+        ):
+            X = check_input(X, self.input_shape, "X", owner=repr(self), dtype=self.dtype)
+        (kh, kw), (ph, pw) = self.kernel_size, self.padding
+        Hp, Wp = X.shape[2] + 2 * ph, X.shape[3] + 2 * pw
+        if Hp < kh or Wp < kw:
+            raise ValueError(
+                f"{self!r} expected X whose padded height and width (H + 2 ph, W + 2 pw) are "
+                f"at least the kernel's {kh}x{kw}, got X of shape {X.shape}, padded to "
+                f"{Hp}x{Wp}."
+            )
+        return X
+
+    def forward(self, X, *, cache: bool = True) -> np.ndarray:
+        X = self._check_input(X)
+        (N, _, H, W), (ph, pw) = X.shape, self.padding
+        if ph or pw:  # the one copy of the input, with a frame of zeros
+            Xp = np.zeros((N, self.in_channels, H + 2 * ph, W + 2 * pw), dtype=self.dtype)
+            Xp[:, :, ph : ph + H, pw : pw + W] = X
+        else:
+            Xp = X
+        cols = im2col(Xp, self.kernel_size, self.stride)
+        W_row = self._params["W"].reshape(self.out_channels, -1)
+        Z = np.matmul(W_row, cols)
+        Z += self._params["b"][:, None]
+        self._cols, self._x_shape = (cols, X.shape) if cache else (None, None)
+        self.last_input_shape = X.shape[1:]
+        Ho, Wo = out_size(H, *self._axis(0)), out_size(W, *self._axis(1))
+        return Z.reshape(self.out_channels, N, Ho, Wo).transpose(1, 0, 2, 3)
+
+    def _axis(self, k: int) -> tuple[int, int, int]:
+        return self.kernel_size[k], self.stride[k], self.padding[k]
+
+    def backward(self, dZ, *, input_grad: bool = True) -> np.ndarray | None:
+        cols, x_shape = self._cols, self._x_shape
+        if cols is None:
+            raise self._missing_cache()
+        N, C, H, W = x_shape
+        shape = (N, self.out_channels, out_size(H, *self._axis(0)), out_size(W, *self._axis(1)))
+        if not (isinstance(dZ, np.ndarray) and dZ.shape == shape and dZ.dtype == self.dtype):
+            dZ = self._check_grad(dZ, shape, self.dtype)
+        # (C_out, N Ho Wo): free when dZ has the layout forward returned, else one copy
+        dZ_col = dZ.transpose(1, 0, 2, 3).reshape(self.out_channels, -1)
+        W_row = self._params["W"].reshape(self.out_channels, -1)
+        np.matmul(dZ_col, cols.T, out=self._grads["W"].reshape(W_row.shape))
+        np.sum(dZ_col, axis=1, out=self._grads["b"])
+        if not input_grad:
+            return None
+        ph, pw = self.padding
+        padded = (N, C, H + 2 * ph, W + 2 * pw)
+        dXp = col2im(W_row.T @ dZ_col, padded, self.kernel_size, self.stride)
+        return dXp[:, :, ph : ph + H, pw : pw + W]
+
+    def cached_arrays(self) -> list[np.ndarray]:
+        return [] if self._cols is None else [self._cols]
+
+    def _astype(self, dtype: np.dtype) -> None:
+        super()._astype(dtype)
+        self._cols = self._x_shape = None
+
+    def flops(self, batch_size: int, input_shape: tuple | None = None) -> dict[str, int]:
+        """Floating-point operations for a batch of ``batch_size`` samples.
+
+        ``input_shape`` is one sample's ``(C_in, H, W)``; by default, that of the last
+        forward. With ``P = N H_out W_out`` output positions and a multiply-add counted as 2:
+        forward ``2 P C_out C_in kh kw`` (the product) ``+ P C_out`` (bias); ``dW`` the same
+        (``db`` is the ``P C_out``); ``dX`` the product plus the ``P C_in kh kw`` additions
+        of col2im.
+        """
+        owner = f"{self!r}.flops"
+        n = check_positive_int(batch_size, "batch_size", owner=owner)
+        shape = check_sample_shape(self.last_input_shape, input_shape, owner)
+        if shape[0] != self.in_channels:
+            raise ValueError(
+                f"{owner} expected input_shape ({self.in_channels}, H, W), got {shape}."
+            )
+        Ho, Wo = out_size(shape[1], *self._axis(0)), out_size(shape[2], *self._axis(1))
+        if Ho < 1 or Wo < 1:
+            raise ValueError(f"{owner}: input_shape {tuple(shape)} is smaller than the kernel.")
+        positions = n * Ho * Wo
+        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+        mm = 2 * positions * self.out_channels * fan_in
+        bias = positions * self.out_channels
+        return {
+            "forward": mm + bias,
+            "backward_dW": mm + bias,
+            "backward_dX": mm + positions * fan_in,
+        }
+
+    def __repr__(self) -> str:
+        init = self.init if isinstance(self.init, str) else getattr(self.init, "__name__", "?")
+        dt = "" if self.dtype == np.float64 else f", dtype={self.dtype.name}"
+        return (
+            f"Conv2D({self.in_channels} -> {self.out_channels}, "
+            f"kernel={fmt_pair(self.kernel_size)}, stride={fmt_pair(self.stride, '')}, "
+            f"padding={fmt_pair(self.padding, '')}, init={init!r}{dt})"
+        )

@@ -1,0 +1,228 @@
+"""Layers without parameters for image networks: max pooling and flattening.
+
+Batch first and channels first (NCHW), like :class:`nnlab.conv.Conv2D`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ._validation import as_float_array, check_input, check_int_pair, check_positive_int
+from .conv import check_sample_shape, fmt_pair, out_size
+from .layers import Layer, read_only
+
+
+class MaxPool2D(Layer):
+    """Max pooling: each output is the largest input in its ``kh x kw`` window.
+
+    Parameters
+    ----------
+    kernel_size : int or (int, int)
+        ``(kh, kw)``.
+    stride : int or (int, int), optional
+        ``(sh, sw)``; by default the kernel size (windows that tile the image). No padding:
+        rows and columns that do not fill a last window are dropped.
+
+    Attributes
+    ----------
+    last_input_shape : tuple or None
+        ``(C, H, W)`` of the last forward's input, for :meth:`flops`.
+
+    Raises
+    ------
+    TypeError
+        If an argument is of the wrong kind, or ``X``/``dZ`` is not a real numeric array.
+    ValueError
+        If a size is not positive, ``X`` is not 4-D or is smaller than the kernel, or ``dZ``
+        is not the shape of the last output. A failing call changes nothing.
+    RuntimeError
+        If ``backward`` comes before a ``forward`` with ``cache=True``.
+
+    Shapes
+    ------
+    X ``(N, C, H, W)`` -> Z ``(N, C, H_out, W_out)``, ``H_out = (H - kh) // sh + 1``
+    (``W_out`` alike); backward: dZ (the shape of Z) -> dX (the shape of X).
+
+    Notes
+    -----
+    ``Z[n, c, y, x] = max_{i, j} X[n, c, sh y + i, sw x + j]``. The max is a selection, so
+    ``dX[n, c, sh y + i*, sw x + j*] += dZ[n, c, y, x]`` at the window's argmax ``(i*, j*)``
+    and 0 elsewhere; when several entries tie for the max, only the first in row-major order
+    gets the gradient (as in PyTorch), and where windows overlap (stride < kernel) an input
+    collects the gradients of every window it wins. Forward keeps ``X`` (a reference) and
+    ``Z`` (returned read-only); backward finds each argmax again with one comparison per
+    kernel offset. A window holding NaN outputs NaN and passes no gradient.
+
+    Examples
+    --------
+    >>> pool = MaxPool2D(2)
+    >>> pool.forward(np.arange(16.0).reshape(1, 1, 4, 4))[0, 0]
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+
+    input_shape = ("channels", "height", "width")
+
+    def __init__(self, kernel_size, stride=None) -> None:
+        super().__init__()
+        self.kernel_size = check_int_pair(kernel_size, "kernel_size", owner="MaxPool2D")
+        self.stride = (
+            self.kernel_size
+            if stride is None
+            else check_int_pair(stride, "stride", owner="MaxPool2D")
+        )
+        self._X: np.ndarray | None = None
+        self._Z: np.ndarray | None = None
+        self.last_input_shape: tuple[int, ...] | None = None
+
+    def output_shape(self, input_shape: tuple | None) -> tuple:
+        if input_shape is None or len(input_shape) != 3:
+            return ("channels", "height", "width")
+        sizes = [
+            out_size(n, k, s) if isinstance(n, int) else n
+            for n, k, s in zip(input_shape[1:], self.kernel_size, self.stride, strict=True)
+        ]
+        return (input_shape[0], *sizes)
+
+    def _windows(self, A: np.ndarray, out_hw: tuple[int, int]):
+        """``A`` at window offset ``(i, j)`` of every output, for each offset in row-major order."""
+        (kh, kw), (sh, sw), (Ho, Wo) = self.kernel_size, self.stride, out_hw
+        for i in range(kh):
+            for j in range(kw):
+                yield A[:, :, i : i + sh * (Ho - 1) + 1 : sh, j : j + sw * (Wo - 1) + 1 : sw]
+
+    def forward(self, X, *, cache: bool = True) -> np.ndarray:
+        if not (isinstance(X, np.ndarray) and X.ndim == 4 and X.dtype.kind == "f"):
+            X = check_input(X, self.input_shape, "X", owner=repr(self))
+        (kh, kw), H, W = self.kernel_size, X.shape[2], X.shape[3]
+        if H < kh or W < kw:
+            raise ValueError(
+                f"{self!r} expected X with height and width at least the kernel's {kh}x{kw}, "
+                f"got X of shape {X.shape}."
+            )
+        out_hw = (out_size(H, kh, self.stride[0]), out_size(W, kw, self.stride[1]))
+        windows = self._windows(X, out_hw)
+        Z = next(windows).copy()
+        for window in windows:
+            np.maximum(Z, window, out=Z)
+        self._X, self._Z = (X, Z) if cache else (None, None)
+        self.last_input_shape = X.shape[1:]
+        return read_only(Z) if cache else Z
+
+    def backward(self, dZ, *, input_grad: bool = True) -> np.ndarray | None:
+        X, Z = self._X, self._Z
+        if X is None:
+            raise self._missing_cache()
+        if not (isinstance(dZ, np.ndarray) and dZ.shape == Z.shape and dZ.dtype == Z.dtype):
+            dZ = self._check_grad(dZ, Z.shape, Z.dtype)
+        if not input_grad:
+            return None
+        dX = np.zeros(X.shape, dtype=X.dtype)
+        # Tiled windows never share an input: their gradients can be written, not added.
+        tiled = all(s >= k for s, k in zip(self.stride, self.kernel_size, strict=True))
+        taken = None  # outputs whose argmax an earlier offset already was
+        out_hw = Z.shape[2:]
+        for window, target in zip(self._windows(X, out_hw), self._windows(dX, out_hw), strict=True):
+            hit = window == Z
+            if taken is None:
+                taken = hit
+            else:
+                hit = np.greater(hit, taken)  # a max that no earlier offset took: ties go first
+                taken |= hit
+            if tiled:
+                np.multiply(dZ, hit, out=target)
+            else:
+                target += dZ * hit
+        return dX
+
+    def cached_arrays(self) -> list[np.ndarray]:
+        return [] if self._X is None else [self._X, self._Z]
+
+    def flops(self, batch_size: int, input_shape: tuple | None = None) -> dict[str, int]:
+        """Operations for a batch: ``kh kw - 1`` comparisons per output forward, and
+        backward one comparison and one multiply per window entry (``dW`` is 0: no
+        parameters). ``input_shape`` is one sample's ``(C, H, W)``, by default the last
+        forward's."""
+        owner = f"{self!r}.flops"
+        n = check_positive_int(batch_size, "batch_size", owner=owner)
+        shape = check_sample_shape(self.last_input_shape, input_shape, owner)
+        out = self.output_shape(tuple(shape))
+        if out[1] < 1 or out[2] < 1:
+            raise ValueError(f"{owner}: input_shape {tuple(shape)} is smaller than the kernel.")
+        outputs = n * math.prod(out)
+        window = self.kernel_size[0] * self.kernel_size[1]
+        return {
+            "forward": outputs * (window - 1),
+            "backward_dW": 0,
+            "backward_dX": 2 * outputs * window,
+        }
+
+    def __repr__(self) -> str:
+        return f"MaxPool2D(kernel={fmt_pair(self.kernel_size)}, stride={fmt_pair(self.stride, '')})"
+
+
+class Flatten(Layer):
+    """Flatten each sample into a vector, in C order: ``(N, d1, d2, ...) -> (N, d1 d2 ...)``.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` or ``dZ`` is not a real numeric array.
+    ValueError
+        If ``X`` has fewer than 2 dimensions, or ``dZ`` is not the shape of the last output.
+    RuntimeError
+        If ``backward`` comes before a ``forward`` with ``cache=True``.
+
+    Shapes
+    ------
+    X ``(N, C, H, W)`` (any ``(N, ...)``) -> Z ``(N, C H W)``; backward: dZ ``(N, C H W)`` ->
+    dX ``(N, C, H, W)``.
+
+    Notes
+    -----
+    A reshape both ways (a view when ``X`` is contiguous, else one copy); forward keeps
+    only the input's shape. ``Z[n, (c H + y) W + x] = X[n, c, y, x]``.
+
+    Examples
+    --------
+    >>> Flatten().forward(np.zeros((2, 8, 4, 4))).shape
+    (2, 128)
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._shape: tuple[int, ...] | None = None
+        self.last_input_shape: tuple[int, ...] | None = None
+
+    def output_shape(self, input_shape: tuple | None) -> tuple:
+        if input_shape is not None and all(isinstance(n, int) for n in input_shape):
+            return (math.prod(input_shape),)
+        return ("n_features",)
+
+    def forward(self, X, *, cache: bool = True) -> np.ndarray:
+        if not (isinstance(X, np.ndarray) and X.ndim >= 2 and X.dtype.kind == "f"):
+            X = check_input(X, None, "X", owner=repr(self))
+        self._shape = X.shape if cache else None
+        self.last_input_shape = X.shape[1:]
+        return X.reshape(X.shape[0], math.prod(X.shape[1:]))
+
+    def backward(self, dZ, *, input_grad: bool = True) -> np.ndarray | None:
+        shape = self._shape
+        if shape is None:
+            raise self._missing_cache()
+        want = (shape[0], math.prod(shape[1:]))
+        if not (isinstance(dZ, np.ndarray) and dZ.shape == want and dZ.dtype.kind == "f"):
+            dZ = as_float_array(dZ, "dZ", owner=repr(self))
+            if dZ.shape != want:
+                raise ValueError(
+                    f"{self!r} expected dZ of shape {want} (the shape of its last output), "
+                    f"got {dZ.shape}."
+                )
+        return dZ.reshape(shape) if input_grad else None
+
+    def flops(self, batch_size: int, input_shape: tuple | None = None) -> dict[str, int]:
+        """No arithmetic: a reshape (0 in every entry)."""
+        check_positive_int(batch_size, "batch_size", owner=f"{self!r}.flops")
+        return {"forward": 0, "backward_dW": 0, "backward_dX": 0}
