@@ -37,6 +37,10 @@ changed in place is reported with the case that triggered it.
     dominates at the others.
 ``check_value_op(fn, op)``, ``fn(a, b, out_grad) -> (a_grad, b_grad)``; tanh: ``fn(a, out_grad)``
     out_grad left out; swapped operands; the rule of another operation; tanh' from a.
+``check_conv2d_dW(fn)``, ``fn(X, dY, kernel_shape) -> dW``, stride 1, no padding, NCHW
+    a flipped kernel (convolution instead of nnlab's cross-correlation); no sum over the
+    batch (one gradient per sample, the first or the last sample only); an extra 1/N; the
+    channel axes swapped; a flipped sign.
 ``check_grad_accumulation(fn)``, ``fn(node)``: one node's backward step on a ``Value`` graph
     = instead of += (wrong exactly where a value is used twice, ``x * x``, ``x + x``); the
     local derivative or node.grad left out; node.data instead of node.grad.
@@ -57,6 +61,7 @@ from __future__ import annotations
 
 from ._feedback import Feedback
 from .activations import check_activation_backward
+from .conv import check_conv2d_dW
 from .dense import check_dense_backward
 from .network import check_two_layer_backward
 from .numgrad import EPS_CHOICES, check_best_eps, check_numerical_gradient
@@ -69,6 +74,7 @@ __all__ = [
     "Feedback",
     "check_activation_backward",
     "check_best_eps",
+    "check_conv2d_dW",
     "check_dense_backward",
     "check_grad_accumulation",
     "check_numerical_gradient",

@@ -82,6 +82,8 @@ class Case:
                 parts.append(f"{name} {a.shape}")
             elif isinstance(a, numbers.Real) and not isinstance(a, bool):
                 parts.append(f"{name}={a:g}")
+            elif isinstance(a, tuple):
+                parts.append(f"{name}={a}")
         label = f"'{self.label}'"
         return f"{label} ({', '.join(parts)})" if parts else label
 

@@ -7,7 +7,7 @@ from functools import partial
 import numpy as np
 
 from nnlab import exercises as ex
-from nnlab.exercises import activations, dense, network, numgrad, optim, softmax, value
+from nnlab.exercises import activations, conv, dense, network, numgrad, optim, softmax, value
 
 # name -> (check(fn), reference solution)
 CHECKERS = {
@@ -31,6 +31,7 @@ CHECKERS = {
     "value_mul": (partial(ex.check_value_op, op="mul"), value.mul_backward_solution),
     "value_add": (partial(ex.check_value_op, op="add"), value.add_backward_solution),
     "value_tanh": (partial(ex.check_value_op, op="tanh"), value.tanh_backward_solution),
+    "conv2d_dW": (ex.check_conv2d_dW, conv.conv2d_dW_solution),
     "accumulation": (ex.check_grad_accumulation, value.backward_step_solution),
 }
 

@@ -205,7 +205,9 @@ def _first_array(args):
     return next(a for a in args if isinstance(a, np.ndarray))
 
 
-@pytest.mark.parametrize("name", ["dense", "softmax", "tanh", "network", "sgd", "numgrad"])
+@pytest.mark.parametrize(
+    "name", ["dense", "softmax", "tanh", "network", "sgd", "numgrad", "conv2d_dW"]
+)
 def test_inputs_changed_in_place_are_reported(name):
     check, solution = CHECKERS[name]
 
@@ -248,6 +250,7 @@ def test_checkers_never_raise_on_odd_learners(name):
         ".optim",
         ".numgrad",
         ".value",
+        ".conv",
     ],
 )
 def test_docstring_examples_run(module):
