@@ -44,10 +44,11 @@ def check_positive_int(value, name: str, *, owner: str) -> int:
     return int(value)
 
 
-def check_int_pair(value, name: str, *, owner: str, low: int = 1) -> tuple[int, int]:
-    """``value``, an int or a pair of ints (each at least ``low``), as a pair ``(a, b)``."""
+def check_int_pair(value, name: str, *, owner: str, zero_ok: bool = False) -> tuple[int, int]:
+    """``value``, a positive (or with ``zero_ok``, non-negative) int or a pair of them, as a
+    pair ``(a, b)``."""
     pair = tuple(value) if isinstance(value, tuple | list) else (value, value)
-    kind = "positive int" if low == 1 else f"int >= {low}"
+    low, kind = (0, "non-negative int") if zero_ok else (1, "positive int")
     message = f"{owner}: {name} must be a {kind} or a pair of them, got {value!r}."
     if len(pair) != 2 or any(
         isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in pair

@@ -188,7 +188,7 @@ class Conv2D(Layer):
         self.out_channels = check_positive_int(out_channels, "out_channels", owner=owner)
         self.kernel_size = check_int_pair(kernel_size, "kernel_size", owner=owner)
         self.stride = check_int_pair(stride, "stride", owner=owner)
-        self.padding = check_int_pair(padding, "padding", owner=owner, low=0)
+        self.padding = check_int_pair(padding, "padding", owner=owner, zero_ok=True)
         self.dtype = check_dtype(dtype, owner=owner)
         self.init = init
         self._params = {"W": self._initial_weights(init, rng)}
