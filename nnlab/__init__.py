@@ -7,7 +7,7 @@ propagation and backpropagation work.
 
 from __future__ import annotations
 
-from . import data, graph, init
+from . import data, exercises, graph, init
 from .activations import (
     ACTIVATIONS,
     Activation,
@@ -19,6 +19,8 @@ from .activations import (
     Tanh,
     get_activation,
 )
+from .checkpoint import checkpointed_backward, optimal_segments
+from .clipping import clip_grad_norm, grad_norm
 from .cost import flops
 from .data import load_digits, make_circles, make_moons, make_sine, make_spirals, make_xor
 from .gradcheck import gradcheck, numerical_gradient, relative_error
@@ -56,11 +58,15 @@ __all__ = [
     "__version__",
     "accuracy",
     "cached_bytes",
+    "checkpointed_backward",
+    "clip_grad_norm",
     "data",
+    "exercises",
     "fit",
     "flops",
     "format_time",
     "get_activation",
+    "grad_norm",
     "gradcheck",
     "graph",
     "init",
@@ -72,6 +78,7 @@ __all__ = [
     "make_xor",
     "mlp",
     "numerical_gradient",
+    "optimal_segments",
     "predict",
     "relative_error",
     "time_passes",

@@ -22,6 +22,11 @@ module                     chapter                      what it holds
                                                         the Train widget
 ``flops``                  key-differences              forward and backward FLOPs per layer, their
                                                         bar chart, an explorer
+``signal_propagation``     common-challenges            per-layer activation and delta sizes of a
+                                                        deep MLP by activation and initialization,
+                                                        their plots, the propagation explorer
+``deep_training``          common-challenges            deep MLPs trained on the digits from several
+                                                        seeds (optionally clipped), band plots
 =========================  ===========================  ============================================
 
 Every public name is re-exported here: ``from nnlab.explore import flops_table``. The
@@ -36,6 +41,7 @@ from __future__ import annotations
 from .activation_profiles import activation_explorer, activation_profile, plot_activation
 from .backprop_frames import draw_step, step_through, steps_animation
 from .backprop_steps import Step, backprop_steps
+from .deep_training import plot_band, plot_layer_norms, train_deep
 from .descent import (
     BOWL,
     bowl_grad,
@@ -48,14 +54,27 @@ from .descent import (
 from .flops import HIDDEN_WIDTHS, flops_explorer, flops_table, plot_flops
 from .network_drawing import draw_network, network_layout
 from .pass_memory import BATCH_SIZES, memory_explorer, pass_memory, plot_pass_memory
+from .signal_propagation import (
+    ACTIVATION_NAMES,
+    INITS,
+    deep_mlp,
+    digits,
+    init_study,
+    layer_statistics,
+    plot_layer_histograms,
+    plot_propagation,
+    propagation_explorer,
+)
 from .training_runs import DATASETS, OPTIMIZERS, train_run, training_explorer
 from .xor_network import XOR_WEIGHTS, plot_two_two_one, two_two_one, weights_explorer
 
 __all__ = [
+    "ACTIVATION_NAMES",
     "BATCH_SIZES",
     "BOWL",
     "DATASETS",
     "HIDDEN_WIDTHS",
+    "INITS",
     "OPTIMIZERS",
     "XOR_WEIGHTS",
     "Step",
@@ -64,23 +83,33 @@ __all__ = [
     "backprop_steps",
     "bowl_grad",
     "bowl_loss",
+    "deep_mlp",
     "descent_explorer",
     "descent_path",
+    "digits",
     "draw_network",
     "draw_step",
     "flops_explorer",
     "flops_table",
+    "init_study",
+    "layer_statistics",
     "memory_explorer",
     "network_layout",
     "pass_memory",
     "plot_activation",
+    "plot_band",
     "plot_descent",
     "plot_flops",
+    "plot_layer_histograms",
+    "plot_layer_norms",
     "plot_pass_memory",
+    "plot_propagation",
     "plot_two_two_one",
+    "propagation_explorer",
     "quadratic_regime",
     "step_through",
     "steps_animation",
+    "train_deep",
     "train_run",
     "training_explorer",
     "two_two_one",

@@ -1,0 +1,129 @@
+"""Training a deep MLP on the digits from several seeds (chapter book/common-challenges).
+
+Compute (:func:`train_deep`) -> figure (:func:`plot_band`, :func:`plot_layer_norms`).
+Each run records the training loss per epoch and, per epoch, the norm of every layer's weight
+gradient, so a figure can show the median over seeds with the min-max band.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..clipping import clip_grad_norm
+from ..layers import Dense
+from ..losses import SoftmaxCrossEntropy
+from ..optim import SGD
+from ..train import accuracy
+from ..viz import _plt
+from .signal_propagation import deep_mlp, digits
+
+
+def train_deep(
+    activation: str,
+    init: str,
+    *,
+    depth: int = 10,
+    width: int = 64,
+    epochs: int = 20,
+    lr: float = 0.05,
+    momentum: float = 0.9,
+    batch_size: int = 64,
+    clip: float | None = None,
+    seeds: int = 5,
+) -> dict[str, np.ndarray]:
+    """Train :func:`deep_mlp` networks (seeds 0, 1, ...) with mini-batch SGD on the digits.
+
+    Parameters
+    ----------
+    activation, init : str
+        As in :func:`nnlab.explore.deep_mlp`.
+    depth, width : int
+        Hidden layers and their width.
+    epochs, batch_size : int
+    lr, momentum : float
+        SGD's settings.
+    clip : float or None
+        If given, every step clips the gradients to this global norm
+        (:func:`nnlab.clip_grad_norm`) before the update.
+    seeds : int
+
+    Returns
+    -------
+    dict
+        ``loss`` (seeds, epochs + 1): mean training loss over the epoch's batches (entry 0:
+        the loss at initialization on the whole training set; nan once a run diverged);
+        ``grad_norm`` (seeds, epochs + 1, depth + 1): per layer, the median over the epoch's
+        steps of ``||dW^[l]||_F`` before clipping (entry 0: at initialization);
+        ``test_accuracy`` (seeds,); ``diverged`` (seeds,) bool: the loss became nan or inf.
+    """
+    split = digits()
+    X, y = split.X_train, split.y_train
+    n = len(y)
+    losses = np.full((seeds, epochs + 1), np.nan)
+    norms = np.full((seeds, epochs + 1, depth + 1), np.nan)
+    acc = np.zeros(seeds)
+    diverged = np.zeros(seeds, dtype=bool)
+    for seed in range(seeds):
+        net = deep_mlp(depth, width, activation, init, rng=seed)
+        dense = [la for la in net.layers if isinstance(la, Dense)]
+        loss = SoftmaxCrossEntropy()
+        opt = SGD(net.parameters(), lr=lr, momentum=momentum)
+        order_rng = np.random.default_rng(seed)
+        with np.errstate(all="ignore"):
+            losses[seed, 0] = loss.forward(net.forward(X), y)
+            net.backward(loss.backward(), input_grad=False)
+            norms[seed, 0] = [np.linalg.norm(la.dW) for la in dense]
+            for epoch in range(1, epochs + 1):
+                order = order_rng.permutation(n)
+                batch_losses, batch_norms = [], []
+                for start in range(0, n, batch_size):
+                    idx = order[start : start + batch_size]
+                    batch_losses.append(loss.forward(net.forward(X[idx]), y[idx]))
+                    net.backward(loss.backward(), input_grad=False)
+                    batch_norms.append([np.linalg.norm(la.dW) for la in dense])
+                    if not np.isfinite(net.flat_grads).all():
+                        break
+                    if clip is not None:
+                        clip_grad_norm(net, clip)
+                    opt.step()
+                losses[seed, epoch] = np.mean(batch_losses)
+                norms[seed, epoch] = np.median(batch_norms, axis=0)
+                if not np.isfinite(losses[seed, epoch]) or not np.isfinite(net.flat_params).all():
+                    diverged[seed] = True
+                    losses[seed, epoch:] = np.nan
+                    break
+            acc[seed] = 0.0 if diverged[seed] else accuracy(net, split.X_test, split.y_test)
+    return {"loss": losses, "grad_norm": norms, "test_accuracy": acc, "diverged": diverged}
+
+
+def plot_band(curves: np.ndarray, ax=None, *, label: str, color: str, style: str = "-"):
+    """Median over the first axis (line) with the min-max band; nan entries are left out."""
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3))
+    x = np.arange(curves.shape[1])
+    with np.errstate(all="ignore"):
+        med = np.nanmedian(curves, axis=0) if np.isfinite(curves).any() else curves[0]
+        ax.plot(x, med, style, color=color, label=label)
+        ax.fill_between(
+            x, np.nanmin(curves, axis=0), np.nanmax(curves, axis=0), color=color, alpha=0.2
+        )
+    return ax
+
+
+def plot_layer_norms(run: dict, ax=None, *, title: str | None = None):
+    """Median over seeds of ``||dW^[l]||_F`` for each layer, by epoch (a log-scale heatmap)."""
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 3))
+    with np.errstate(all="ignore"):
+        grid = np.log10(np.nanmedian(run["grad_norm"], axis=0).T + 1e-300)
+    image = ax.imshow(grid, aspect="auto", origin="lower", cmap="viridis", vmin=-12, vmax=1)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("layer l")
+    ticks = np.arange(0, grid.shape[0], max(1, grid.shape[0] // 5))
+    ax.set_yticks(ticks, [str(t + 1) for t in ticks])
+    if title:
+        ax.set_title(title, fontsize=10)
+    plt.colorbar(image, ax=ax, label=r"$\log_{10}\|dW^{[l]}\|_F$")
+    return ax
