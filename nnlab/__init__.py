@@ -21,6 +21,7 @@ from .activations import (
 )
 from .checkpoint import checkpointed_backward, optimal_segments
 from .clipping import clip_grad_norm, grad_norm
+from .conv import Conv2D
 from .cost import flops
 from .data import load_digits, make_circles, make_moons, make_sine, make_spirals, make_xor
 from .gradcheck import gradcheck, numerical_gradient, relative_error
@@ -28,6 +29,7 @@ from .layers import Dense, Layer
 from .losses import BinaryCrossEntropy, Loss, MSELoss, SoftmaxCrossEntropy
 from .network import Sequential, mlp
 from .optim import SGD, Adam, AdamW, Optimizer
+from .pooling import Flatten, MaxPool2D
 from .profile import PassEvent, cached_bytes, format_time, time_passes, trace
 from .train import History, accuracy, fit, predict
 
@@ -40,13 +42,16 @@ __all__ = [
     "Adam",
     "AdamW",
     "BinaryCrossEntropy",
+    "Conv2D",
     "Dense",
+    "Flatten",
     "History",
     "Identity",
     "Layer",
     "LeakyReLU",
     "Loss",
     "MSELoss",
+    "MaxPool2D",
     "Optimizer",
     "PassEvent",
     "ReLU",
