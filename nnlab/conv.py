@@ -37,18 +37,25 @@ def out_size(size: int, kernel: int, stride: int, padding: int = 0) -> int:
 
 
 def im2col(Xp: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
-    """The patches of ``Xp`` ``(N, C, Hp, Wp)`` as columns: ``(C kh kw, N Ho Wo)``.
+    """The patches of ``Xp`` ``(N, C, Hp, Wp)`` as columns: ``(C kh kw, Ho Wo N)``.
 
     A strided view does the windowing; the one copy is the reshape to a matrix. Rows are
-    ordered ``(c, i, j)`` like a flattened kernel, columns ``(n, y, x)``.
+    ordered ``(c, i, j)`` like a flattened kernel, columns ``(y, x, n)``: with the sample
+    index last, each copied run (a row of patches across the batch) is long.
     """
     (N, C, Hp, Wp), (kh, kw), (sh, sw) = Xp.shape, kernel, stride
     Ho, Wo = out_size(Hp, kh, sh), out_size(Wp, kw, sw)
     sN, sC, sH, sW = Xp.strides
     view = as_strided(
-        Xp, (C, kh, kw, N, Ho, Wo), (sC, sH, sW, sN, sH * sh, sW * sw), writeable=False
+        Xp, (C, kh, kw, Ho, Wo, N), (sC, sH, sW, sH * sh, sW * sw, sN), writeable=False
     )
-    return view.reshape(C * kh * kw, N * Ho * Wo)
+    return view.reshape(C * kh * kw, Ho * Wo * N)
+
+
+def chwn_zeros(N: int, C: int, H: int, W: int, dtype) -> np.ndarray:
+    """Zeros of shape ``(N, C, H, W)`` stored as ``(C, H, W, N)``, the layout im2col reads
+    fastest and col2im writes fastest."""
+    return np.zeros((C, H, W, N), dtype=dtype).transpose(3, 0, 1, 2)
 
 
 def col2im(
@@ -56,20 +63,18 @@ def col2im(
 ) -> np.ndarray:
     """The adjoint of :func:`im2col`: add each column back onto the pixels it came from.
 
-    Returns ``(N, C, Hp, Wp)`` (as a view of a ``(C, N, Hp, Wp)`` array, the layout of
-    ``cols``). One strided addition per kernel offset covers every sample, channel and pixel;
-    overlapping windows (stride < kernel) accumulate.
+    Returns ``(N, C, Hp, Wp)`` (stored as ``(C, Hp, Wp, N)``, like ``cols``). One strided
+    addition per kernel offset covers every sample, channel and pixel; overlapping windows
+    (stride < kernel) accumulate.
     """
     (N, C, Hp, Wp), (kh, kw), (sh, sw) = shape, kernel, stride
     Ho, Wo = out_size(Hp, kh, sh), out_size(Wp, kw, sw)
-    cols = cols.reshape(C, kh, kw, N, Ho, Wo)
-    out = np.zeros((C, N, Hp, Wp), dtype=cols.dtype)
+    cols = cols.reshape(C, kh, kw, Ho, Wo, N)
+    out = np.zeros((C, Hp, Wp, N), dtype=cols.dtype)
     for i in range(kh):
         for j in range(kw):
-            out[:, :, i : i + sh * (Ho - 1) + 1 : sh, j : j + sw * (Wo - 1) + 1 : sw] += cols[
-                :, i, j
-            ]
-    return out.transpose(1, 0, 2, 3)
+            out[:, i : i + sh * (Ho - 1) + 1 : sh, j : j + sw * (Wo - 1) + 1 : sw] += cols[:, i, j]
+    return out.transpose(3, 0, 1, 2)
 
 
 def check_sample_shape(last, given, owner: str) -> tuple[int, int, int]:
@@ -148,18 +153,25 @@ class Conv2D(Layer):
 
     Notes
     -----
-    With ``X_col = im2col(pad(X))`` of shape ``(C_in kh kw, N H_out W_out)``, each column a
-    flattened patch, and ``W_row = W.reshape(C_out, C_in kh kw)``, the forward pass is one
-    matrix product: ``Z_col = W_row @ X_col + b``, ``(C_out, N H_out W_out)``. Backward, with
-    ``dZ_col`` the same reshaping of dZ::
+    ``Z[n, o, y, x] = b[o] + sum_{c, i, j} W[o, c, i, j] Xp[n, c, sh y + i, sw x + j]``, with
+    ``Xp`` the zero-padded input: a cross-correlation (the kernel is not flipped). With
+    ``X_col = im2col(Xp)`` of shape ``(C_in kh kw, H_out W_out N)``, each column one patch
+    flattened like a kernel, and ``W_row = W.reshape(C_out, C_in kh kw)``, the forward pass
+    is one matrix product: ``Z_col = W_row @ X_col + b[:, None]``, ``(C_out, H_out W_out N)``.
+    Backward, with ``dZ_col`` the same reshaping of dZ::
 
         dW = (dZ_col @ X_col.T).reshape(W.shape)
         db = dZ_col.sum(axis=1)
         dX = crop(col2im(W_row.T @ dZ_col))
 
-    where ``col2im`` adds every patch gradient back onto the pixels it was read from.
-    ``forward`` keeps only ``X_col`` (C_in kh kw / (sh sw) times the size of X, more memory
-    than X itself but no second im2col in backward).
+    where ``col2im`` adds every patch gradient back onto the pixels it was read from (the
+    adjoint of im2col) and ``crop`` removes the padding. ``forward`` keeps only ``X_col``,
+    about ``kh kw / (sh sw)`` times the size of X: more memory than X, but no second im2col
+    in backward.
+
+    The sample index runs fastest in ``X_col`` (long contiguous runs to copy and to add), so
+    ``Z`` and ``dX`` are ``(N, C, H, W)`` views of arrays stored as ``(C, H, W, N)``. Layers
+    that follow keep that layout; use ``np.ascontiguousarray(Z)`` for a C-ordered copy.
 
     Examples
     --------
@@ -269,7 +281,7 @@ class Conv2D(Layer):
         X = self._check_input(X)
         (N, _, H, W), (ph, pw) = X.shape, self.padding
         if ph or pw:  # the one copy of the input, with a frame of zeros
-            Xp = np.zeros((N, self.in_channels, H + 2 * ph, W + 2 * pw), dtype=self.dtype)
+            Xp = chwn_zeros(N, self.in_channels, H + 2 * ph, W + 2 * pw, self.dtype)
             Xp[:, :, ph : ph + H, pw : pw + W] = X
         else:
             Xp = X
@@ -280,7 +292,7 @@ class Conv2D(Layer):
         self._cols, self._x_shape = (cols, X.shape) if cache else (None, None)
         self.last_input_shape = X.shape[1:]
         Ho, Wo = out_size(H, *self._axis(0)), out_size(W, *self._axis(1))
-        return Z.reshape(self.out_channels, N, Ho, Wo).transpose(1, 0, 2, 3)
+        return Z.reshape(self.out_channels, Ho, Wo, N).transpose(3, 0, 1, 2)
 
     def _axis(self, k: int) -> tuple[int, int, int]:
         return self.kernel_size[k], self.stride[k], self.padding[k]
@@ -293,8 +305,8 @@ class Conv2D(Layer):
         shape = (N, self.out_channels, out_size(H, *self._axis(0)), out_size(W, *self._axis(1)))
         if not (isinstance(dZ, np.ndarray) and dZ.shape == shape and dZ.dtype == self.dtype):
             dZ = self._check_grad(dZ, shape, self.dtype)
-        # (C_out, N Ho Wo): free when dZ has the layout forward returned, else one copy
-        dZ_col = dZ.transpose(1, 0, 2, 3).reshape(self.out_channels, -1)
+        # (C_out, Ho Wo N): free when dZ has the layout forward returned, else one copy
+        dZ_col = dZ.transpose(1, 2, 3, 0).reshape(self.out_channels, -1)
         W_row = self._params["W"].reshape(self.out_channels, -1)
         np.matmul(dZ_col, cols.T, out=self._grads["W"].reshape(W_row.shape))
         np.sum(dZ_col, axis=1, out=self._grads["b"])

@@ -53,7 +53,8 @@ class MaxPool2D(Layer):
     gets the gradient (as in PyTorch), and where windows overlap (stride < kernel) an input
     collects the gradients of every window it wins. Forward keeps ``X`` (a reference) and
     ``Z`` (returned read-only); backward finds each argmax again with one comparison per
-    kernel offset. A window holding NaN outputs NaN and passes no gradient.
+    kernel offset. A window holding NaN outputs NaN and passes no gradient; an infinite
+    ``dZ`` spreads NaN over its window (``inf * 0``).
 
     Examples
     --------
@@ -104,7 +105,7 @@ class MaxPool2D(Layer):
             )
         out_hw = (out_size(H, kh, self.stride[0]), out_size(W, kw, self.stride[1]))
         windows = self._windows(X, out_hw)
-        Z = next(windows).copy()
+        Z = next(windows).copy(order="K")  # keep the input's memory layout (see Conv2D)
         for window in windows:
             np.maximum(Z, window, out=Z)
         self._X, self._Z = (X, Z) if cache else (None, None)
@@ -119,22 +120,24 @@ class MaxPool2D(Layer):
             dZ = self._check_grad(dZ, Z.shape, Z.dtype)
         if not input_grad:
             return None
-        dX = np.zeros(X.shape, dtype=X.dtype)
-        # Tiled windows never share an input: their gradients can be written, not added.
-        tiled = all(s >= k for s, k in zip(self.stride, self.kernel_size, strict=True))
-        taken = None  # outputs whose argmax an earlier offset already was
-        out_hw = Z.shape[2:]
-        for window, target in zip(self._windows(X, out_hw), self._windows(dX, out_hw), strict=True):
-            hit = window == Z
-            if taken is None:
-                taken = hit
-            else:
-                hit = np.greater(hit, taken)  # a max that no earlier offset took: ties go first
-                taken |= hit
+        (kh, kw), (sh, sw) = self.kernel_size, self.stride
+        (H, W), (Ho, Wo) = X.shape[2:], Z.shape[2:]
+        # Windows that tile X exactly write every entry of dX once: no zeros, no additions.
+        tiled = (sh, sw) == (kh, kw)
+        dX = np.empty_like(X) if tiled and (Ho * sh, Wo * sw) == (H, W) else np.zeros_like(X)
+        # The gradient not yet given to a maximum, in Z's memory layout (the loop then reads
+        # all arrays in step). Each offset that holds the max takes it; later ties get 0.
+        left = np.empty_like(Z)
+        left[...] = dZ
+        pairs = zip(self._windows(X, (Ho, Wo)), self._windows(dX, (Ho, Wo)), strict=True)
+        for k, (window, target) in enumerate(pairs, start=1):
             if tiled:
-                np.multiply(dZ, hit, out=target)
+                share = np.multiply(left, window == Z, out=target)
             else:
-                target += dZ * hit
+                share = left * (window == Z)
+                target += share
+            if k < kh * kw:
+                left -= share
         return dX
 
     def cached_arrays(self) -> list[np.ndarray]:
