@@ -44,6 +44,13 @@ changed in place is reported with the case that triggered it.
 ``check_grad_accumulation(fn)``, ``fn(node)``: one node's backward step on a ``Value`` graph
     = instead of += (wrong exactly where a value is used twice, ``x * x``, ``x + x``); the
     local derivative or node.grad left out; node.data instead of node.grad.
+``check_he_init(fn)``, ``fn(n_in, n_out, rng) -> W``: He normal weights, checked in distribution
+    the variance of the fan-out, Xavier, LeCun, ``rng.normal(0, 2 / n_in)`` (scale taken for
+    the variance) or its square root; a uniform on +-sqrt(2/n_in) (a third of the variance);
+    W transposed; weights not drawn from rng; zeros, a constant or equal columns (symmetry).
+``check_clip_grad_norm(fn)``, ``fn(grads, max_norm) -> [clipped arrays]``, inputs unchanged
+    per-tensor instead of global norm; element-wise np.clip; scaling up below max_norm; the
+    squared, L1 or max norm; norm / max_norm; nan at zero gradients; grads changed in place.
 
 Each topic module also holds the reference solutions (``dense.dense_backward_solution``,
 ...), which the book shows in dropdowns; they are not re-exported here.
@@ -61,6 +68,7 @@ from __future__ import annotations
 
 from ._feedback import Feedback
 from .activations import check_activation_backward
+from .challenges import check_clip_grad_norm, check_he_init
 from .conv import check_conv2d_dW
 from .dense import check_dense_backward
 from .network import check_two_layer_backward
@@ -74,9 +82,11 @@ __all__ = [
     "Feedback",
     "check_activation_backward",
     "check_best_eps",
+    "check_clip_grad_norm",
     "check_conv2d_dW",
     "check_dense_backward",
     "check_grad_accumulation",
+    "check_he_init",
     "check_numerical_gradient",
     "check_sgd_momentum_step",
     "check_softmax_cross_entropy",

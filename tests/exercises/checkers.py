@@ -7,7 +7,17 @@ from functools import partial
 import numpy as np
 
 from nnlab import exercises as ex
-from nnlab.exercises import activations, conv, dense, network, numgrad, optim, softmax, value
+from nnlab.exercises import (
+    activations,
+    challenges,
+    conv,
+    dense,
+    network,
+    numgrad,
+    optim,
+    softmax,
+    value,
+)
 
 # name -> (check(fn), reference solution)
 CHECKERS = {
@@ -33,6 +43,8 @@ CHECKERS = {
     "value_tanh": (partial(ex.check_value_op, op="tanh"), value.tanh_backward_solution),
     "conv2d_dW": (ex.check_conv2d_dW, conv.conv2d_dW_solution),
     "accumulation": (ex.check_grad_accumulation, value.backward_step_solution),
+    "he_init": (ex.check_he_init, challenges.he_init_solution),
+    "clip_grad_norm": (ex.check_clip_grad_norm, challenges.clip_grad_norm_solution),
 }
 
 # The checkers whose learner function returns its result (the accumulation step does not).
@@ -40,9 +52,11 @@ RETURNING = [name for name in CHECKERS if name != "accumulation"]
 
 
 def spoil(out, how):
-    """Apply ``how`` to every array or number in a solution's output (tuple, dict or leaf)."""
+    """Apply ``how`` to every array or number in a solution's output (tuple, list, dict, leaf)."""
     if isinstance(out, tuple):
         return tuple(spoil(o, how) for o in out)
+    if isinstance(out, list):
+        return [spoil(o, how) for o in out]
     if isinstance(out, dict):
         return {k: spoil(v, how) for k, v in out.items()}
     return how(np.asarray(out, dtype=float))
