@@ -53,7 +53,8 @@ changed in place is reported with the case that triggered it.
     squared, L1 or max norm; norm / max_norm; nan at zero gradients; grads changed in place.
 
 Each topic module also holds the reference solutions (``dense.dense_backward_solution``,
-...), which the book shows in dropdowns; they are not re-exported here.
+``initialization.he_init_solution``, ``clipping.clip_grad_norm_solution``, ...), which the
+book shows in dropdowns; they are not re-exported here.
 
 Example
 -------
@@ -68,9 +69,10 @@ from __future__ import annotations
 
 from ._feedback import Feedback
 from .activations import check_activation_backward
-from .challenges import check_clip_grad_norm, check_he_init
+from .clipping import check_clip_grad_norm
 from .conv import check_conv2d_dW
 from .dense import check_dense_backward
+from .initialization import check_he_init
 from .network import check_two_layer_backward
 from .numgrad import EPS_CHOICES, check_best_eps, check_numerical_gradient
 from .optim import check_sgd_momentum_step

@@ -9,9 +9,10 @@ import numpy as np
 from nnlab import exercises as ex
 from nnlab.exercises import (
     activations,
-    challenges,
+    clipping,
     conv,
     dense,
+    initialization,
     network,
     numgrad,
     optim,
@@ -43,8 +44,8 @@ CHECKERS = {
     "value_tanh": (partial(ex.check_value_op, op="tanh"), value.tanh_backward_solution),
     "conv2d_dW": (ex.check_conv2d_dW, conv.conv2d_dW_solution),
     "accumulation": (ex.check_grad_accumulation, value.backward_step_solution),
-    "he_init": (ex.check_he_init, challenges.he_init_solution),
-    "clip_grad_norm": (ex.check_clip_grad_norm, challenges.clip_grad_norm_solution),
+    "he_init": (ex.check_he_init, initialization.he_init_solution),
+    "clip_grad_norm": (ex.check_clip_grad_norm, clipping.clip_grad_norm_solution),
 }
 
 # The checkers whose learner function returns its result (the accumulation step does not).
