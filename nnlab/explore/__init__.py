@@ -27,6 +27,12 @@ module                     chapter                      what it holds
                                                         their plots, the propagation explorer
 ``deep_training``          common-challenges            deep MLPs trained on the digits from several
                                                         seeds (optionally clipped), band plots
+``convolution``            architectures                one convolution on one image: the loop
+                                                        definition, output and gradient maps, an
+                                                        explorer
+``architecture_runs``      architectures                MLPs of several depths, a small CNN and
+                                                        MLPs of its parameter budget, scikit-learn,
+                                                        trained on the digits from several seeds
 =========================  ===========================  ============================================
 
 Every public name is re-exported here: ``from nnlab.explore import flops_table``. The
@@ -39,8 +45,17 @@ Generic plots (decision boundaries, training curves, animations as HTML) are in
 from __future__ import annotations
 
 from .activation_profiles import activation_explorer, activation_profile, plot_activation
+from .architecture_runs import (
+    budget_models,
+    depth_sweep,
+    nnlab_vs_sklearn,
+    plot_depth_sweep,
+    small_cnn,
+    train_digits,
+)
 from .backprop_frames import draw_step, step_through, steps_animation
 from .backprop_steps import Step, backprop_steps
+from .convolution import KERNELS, conv_maps, convolution_explorer, plot_conv_maps, sliding_conv
 from .deep_training import plot_band, plot_layer_norms, train_deep
 from .descent import (
     BOWL,
@@ -75,6 +90,7 @@ __all__ = [
     "DATASETS",
     "HIDDEN_WIDTHS",
     "INITS",
+    "KERNELS",
     "OPTIMIZERS",
     "XOR_WEIGHTS",
     "Step",
@@ -83,7 +99,11 @@ __all__ = [
     "backprop_steps",
     "bowl_grad",
     "bowl_loss",
+    "budget_models",
+    "conv_maps",
+    "convolution_explorer",
     "deep_mlp",
+    "depth_sweep",
     "descent_explorer",
     "descent_path",
     "digits",
@@ -95,9 +115,12 @@ __all__ = [
     "layer_statistics",
     "memory_explorer",
     "network_layout",
+    "nnlab_vs_sklearn",
     "pass_memory",
     "plot_activation",
     "plot_band",
+    "plot_conv_maps",
+    "plot_depth_sweep",
     "plot_descent",
     "plot_flops",
     "plot_layer_histograms",
@@ -107,9 +130,12 @@ __all__ = [
     "plot_two_two_one",
     "propagation_explorer",
     "quadratic_regime",
+    "sliding_conv",
+    "small_cnn",
     "step_through",
     "steps_animation",
     "train_deep",
+    "train_digits",
     "train_run",
     "training_explorer",
     "two_two_one",

@@ -7,6 +7,8 @@ gradient, so a figure can show the median over seeds with the min-max band.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..clipping import clip_grad_norm
@@ -54,7 +56,8 @@ def train_deep(
         the loss at initialization on the whole training set; nan once a run diverged);
         ``grad_norm`` (seeds, epochs + 1, depth + 1): per layer, the median over the epoch's
         steps of ``||dW^[l]||_F`` before clipping (entry 0: at initialization);
-        ``test_accuracy`` (seeds,); ``diverged`` (seeds,) bool: the loss became nan or inf.
+        ``test_accuracy`` (seeds,): 0 for a diverged run; ``diverged`` (seeds,) bool: the loss,
+        a gradient or a weight became nan or inf (the run stops there).
     """
     split = digits()
     X, y = split.X_train, split.y_train
@@ -82,6 +85,7 @@ def train_deep(
                     net.backward(loss.backward(), input_grad=False)
                     batch_norms.append([np.linalg.norm(la.dW) for la in dense])
                     if not np.isfinite(net.flat_grads).all():
+                        diverged[seed] = True  # an overflowing gradient: no update can follow
                         break
                     if clip is not None:
                         clip_grad_norm(net, clip)
@@ -90,6 +94,7 @@ def train_deep(
                 norms[seed, epoch] = np.median(batch_norms, axis=0)
                 if not np.isfinite(losses[seed, epoch]) or not np.isfinite(net.flat_params).all():
                     diverged[seed] = True
+                if diverged[seed]:
                     losses[seed, epoch:] = np.nan
                     break
             acc[seed] = 0.0 if diverged[seed] else accuracy(net, split.X_test, split.y_test)
@@ -102,8 +107,9 @@ def plot_band(curves: np.ndarray, ax=None, *, label: str, color: str, style: str
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3))
     x = np.arange(curves.shape[1])
-    with np.errstate(all="ignore"):
-        med = np.nanmedian(curves, axis=0) if np.isfinite(curves).any() else curves[0]
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-nan epochs: every run diverged
+        med = np.nanmedian(curves, axis=0)
         ax.plot(x, med, style, color=color, label=label)
         ax.fill_between(
             x, np.nanmin(curves, axis=0), np.nanmax(curves, axis=0), color=color, alpha=0.2
@@ -116,7 +122,8 @@ def plot_layer_norms(run: dict, ax=None, *, title: str | None = None):
     plt = _plt()
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3))
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-nan epochs: every run diverged
         grid = np.log10(np.nanmedian(run["grad_norm"], axis=0).T + 1e-300)
     image = ax.imshow(grid, aspect="auto", origin="lower", cmap="viridis", vmin=-12, vmax=1)
     ax.set_xlabel("epoch")

@@ -125,12 +125,18 @@ def layer_statistics(
     Row-vector convention of the book: ``delta^[l] = (delta^[l+1] W^[l+1]^T) * f'(Z^[l])``,
     so ``||delta^[l]||_F <= max|f'(Z^[l])| ||W^[l+1]||_2 ||delta^[l+1]||_F``.
     """
-    dense = [la for la in net.layers if isinstance(la, Dense)]
-    acts = [la for la in net.layers if isinstance(la, Activation)]
-    if len(acts) != len(dense) - 1:
+    layers = net.layers
+    pattern_ok = len(layers) % 2 == 1 and all(
+        isinstance(la, Dense) if k % 2 == 0 else isinstance(la, Activation)
+        for k, la in enumerate(layers)
+    )
+    if not pattern_ok:
+        kinds = ", ".join(type(la).__name__ for la in layers)
         raise ValueError(
-            "layer_statistics: expected Dense layers separated by one activation each."
+            "layer_statistics: expected Dense layers separated by one activation each "
+            f"(Dense, activation, ..., Dense), got {kinds}."
         )
+    dense, acts = list(layers[0::2]), list(layers[1::2])
     loss = SoftmaxCrossEntropy()
     Zs, As = [], []
     A = X
@@ -161,7 +167,7 @@ def layer_statistics(
     if bound:
         stats["factor"] = np.array(
             [
-                float(np.max(np.abs(type(acts[k]).df(Zs[k]))) * np.linalg.norm(dense[k + 1].W, 2))
+                float(np.max(np.abs(acts[k].df(Zs[k]))) * np.linalg.norm(dense[k + 1].W, 2))
                 for k in range(len(acts))
             ]
         )
