@@ -31,12 +31,14 @@ from .network import Sequential, mlp
 from .optim import SGD, Adam, AdamW, Optimizer
 from .pooling import Flatten, MaxPool2D
 from .profile import PassEvent, cached_bytes, format_time, time_passes, trace
+from .recurrent import RNN
 from .train import History, accuracy, fit, predict
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS",
+    "RNN",
     "SGD",
     "Activation",
     "Adam",

@@ -1,0 +1,367 @@
+"""A simple (Elman) recurrent layer, trained by backpropagation through time.
+
+Sequences are batch first: ``X`` is ``(N, T, n_in)``, N sequences of T steps. Inside, the
+layer works time major (``(T, N, ...)``), so that each time step is one contiguous block and
+the products over all steps are single matrix products.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ._validation import as_float_array, as_rng, check_dtype, check_input, check_positive_int
+from .init import get_initializer
+from .layers import Layer, read_only
+
+
+def orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
+    """A random orthogonal ``(n, n)`` matrix: Q of the QR factorization of a Gaussian matrix.
+
+    The signs of R's diagonal are moved into Q, which makes Q uniformly distributed over the
+    orthogonal matrices (Mezzadri, 2007).
+    """
+    Q, R = np.linalg.qr(rng.normal(size=(n, n)))
+    return Q * np.where(np.diag(R) < 0, -1.0, 1.0)
+
+
+def check_sequence_shape(last, given, n_in: int, owner: str) -> tuple[int, int]:
+    """``given`` (else ``last``) as one sequence's ``(T, n_in)``, for :meth:`RNN.flops`."""
+    shape = last if given is None else given
+    if shape is None:
+        raise ValueError(
+            f"{owner} needs the number of time steps: pass input_shape=(T, {n_in}) or run a "
+            "forward pass first."
+        )
+    if not (
+        isinstance(shape, tuple | list)
+        and len(shape) == 2
+        and all(
+            isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in shape
+        )
+    ):
+        raise ValueError(f"{owner} expected input_shape (T, n_in) of positive ints, got {shape!r}.")
+    if shape[1] != n_in:
+        raise ValueError(f"{owner} expected input_shape (T, {n_in}), got {tuple(shape)}.")
+    return int(shape[0]), int(shape[1])
+
+
+class RNN(Layer):
+    """Recurrent layer: ``h_t = tanh(x_t W_xh + h_{t-1} W_hh + b)`` from ``h_0 = 0``.
+
+    Parameters
+    ----------
+    n_in, n_hidden : int
+        Features per time step, and size of the hidden state.
+    return_sequences : bool, default False
+        Output every state ``h_1 .. h_T`` ``(N, T, n_hidden)`` (to feed another RNN) instead
+        of the last one, ``h_T`` ``(N, n_hidden)`` (to feed a Dense layer).
+    init : str or callable, default "xavier"
+        Initializer of ``W_xh``, as in :class:`nnlab.Dense`: a name from :mod:`nnlab.init`
+        (``"xavier"``, ``"he"``, ``"normal"``, ``"zeros"``, ...) or a callable that gets
+        ``(n_in, n_hidden, rng)`` and returns ``W_xh``. Xavier suits the tanh units.
+        ``W_hh`` always starts as a random orthogonal matrix (see Notes), the bias at zero;
+        assign ``layer.W_hh = ...`` for another start.
+    rng : None, int or np.random.Generator
+        Source of randomness: ``W_xh`` is drawn first, then ``W_hh``.
+    dtype : np.float32 or np.float64, default np.float64
+        Dtype of the parameters, the outputs and the gradients.
+
+    Attributes
+    ----------
+    W_xh, W_hh, b : ndarray
+        Input weights ``(n_in, n_hidden)``, recurrent weights ``(n_hidden, n_hidden)`` and
+        bias ``(n_hidden,)``.
+    dW_xh, dW_hh, db : ndarray
+        Their gradients, overwritten by each ``backward``.
+    grad_norms_by_step : ndarray
+        ``(T,)``: after a backward, the norm of ``dL/dh_t`` for ``t = 1 .. T`` (see Notes).
+    last_input_shape : tuple or None
+        ``(T, n_in)`` of the last forward's input, for :meth:`flops`.
+
+    Raises
+    ------
+    TypeError
+        If an argument is of the wrong kind, or ``X``/``dZ`` (or an assigned parameter) is
+        not a real numeric array.
+    ValueError
+        If a size is not positive, ``X`` is not ``(N, T, n_in)`` with ``T >= 1``, ``dZ`` is
+        not the shape of the last output, or an assigned parameter has the wrong shape or
+        holds nan or inf. A failing call changes nothing.
+    RuntimeError
+        If ``backward`` comes before a ``forward`` with ``cache=True``, or
+        ``grad_norms_by_step`` is read before any ``backward``.
+
+    Shapes
+    ------
+    X ``(N, T, n_in)`` -> Z ``(N, n_hidden)`` (``h_T``), or ``(N, T, n_hidden)`` with
+    ``return_sequences=True``; backward: dZ (the shape of Z) -> dX ``(N, T, n_in)``.
+
+    Notes
+    -----
+    Forward (book eq. ``rnn-step``), with ``z_t`` the pre-activation::
+
+        z_t = x_t W_xh + h_{t-1} W_hh + b,    h_t = tanh(z_t),    h_0 = 0
+
+    The input products ``x_t W_xh`` of every step are one matrix product, computed before
+    the loop over time; the loop adds the recurrent product and applies tanh.
+
+    Backward is backpropagation through time (book eq. ``bptt``). With ``g_t = dL/dh_t``
+    (the gradient reaching ``h_t`` from the output at step t, if any, and from ``h_{t+1}``)
+    and ``d_t = dL/dz_t``::
+
+        d_t = g_t * (1 - h_t^2),      g_{t-1} = dY_{t-1} + d_t W_hh^T,      g_T = dY_T
+        dW_xh = sum_t x_t^T d_t,      dW_hh = sum_t h_{t-1}^T d_t,      db = sum_t sum_n d_t
+        dx_t = d_t W_xh^T
+
+    where ``dY_t`` is the part of ``dZ`` at step t (only ``dY_T = dZ`` without
+    ``return_sequences``). Only the recurrence for ``g`` needs a loop over time: the
+    deltas ``d_t`` are stacked into a ``(T, N, n_hidden)`` array, and ``dW_xh``, ``dW_hh``
+    and ``dX`` are each one matrix product over all steps at once.
+
+    The gradient reaching an early state is a product of factors
+    ``diag(1 - h_t^2) W_hh^T``, one per step it travels back. ``grad_norms_by_step[t - 1]``
+    is ``||g_t||`` (over the batch and the units), so ``grad_norms_by_step[0] /
+    grad_norms_by_step[-1]`` measures how much of the gradient survives ``T - 1`` steps.
+    ``W_hh`` starts orthogonal (Saxe et al., 2014) because an orthogonal matrix preserves
+    the norm of every vector it multiplies: the recurrent product alone then neither
+    shrinks nor blows up the gradient, whatever T, and only the tanh factors (at most 1)
+    shrink it. A Gaussian start would scale it by roughly its largest singular value per
+    step, which vanishes or explodes over long sequences.
+
+    ``forward`` keeps a time-major copy of ``X`` (no copy when ``X`` already has that
+    layout, as the output of an RNN with ``return_sequences=True`` does) and the states;
+    an output kept that way comes back read-only. The output with ``return_sequences=True``
+    is an ``(N, T, n_hidden)`` view of states stored ``(T, N, n_hidden)``, and ``dX`` is
+    likewise an ``(N, T, n_in)`` view. Backward reuses its work arrays from call to call.
+
+    Examples
+    --------
+    >>> rnn = RNN(8, 64, rng=0)
+    >>> rnn
+    RNN(8 -> 64, return_sequences=False, init='xavier')
+    >>> rnn.forward(np.zeros((32, 20, 8))).shape
+    (32, 64)
+    >>> RNN(8, 64, return_sequences=True).forward(np.zeros((32, 20, 8))).shape
+    (32, 20, 64)
+    """
+
+    def __init__(
+        self,
+        n_in: int,
+        n_hidden: int,
+        *,
+        return_sequences: bool = False,
+        init="xavier",
+        rng=None,
+        dtype=np.float64,
+    ):
+        super().__init__()
+        owner = "RNN"
+        self.n_in = check_positive_int(n_in, "n_in", owner=owner)
+        self.n_hidden = check_positive_int(n_hidden, "n_hidden", owner=owner)
+        if not isinstance(return_sequences, bool | np.bool_):
+            raise TypeError(
+                f"RNN: return_sequences must be True or False, got {return_sequences!r}."
+            )
+        self.return_sequences = bool(return_sequences)
+        self.dtype = check_dtype(dtype, owner=owner)
+        self.init = init
+        initializer = get_initializer(init, owner=repr(self))
+        gen = as_rng(rng, owner=repr(self))
+        W = as_float_array(
+            initializer(self.n_in, self.n_hidden, gen), "W_xh (returned by init)", owner=repr(self)
+        )
+        if W.shape != (self.n_in, self.n_hidden):
+            raise ValueError(
+                f"{self!r}: init returned shape {W.shape}, expected {(self.n_in, self.n_hidden)}."
+            )
+        if not np.isfinite(W).all():
+            raise ValueError(f"{self!r}: init returned nan or inf weights.")
+        self._params = {
+            "W_xh": W.astype(self.dtype),
+            "W_hh": orthogonal(self.n_hidden, gen).astype(self.dtype),
+            "b": np.zeros(self.n_hidden, self.dtype),
+        }
+        self._grads = {k: np.zeros_like(v) for k, v in self._params.items()}
+        self.last_input_shape: tuple[int, ...] | None = None
+        self._clear()
+
+    def _clear(self) -> None:
+        """Forget the cache and the work arrays (after a dtype change, or at creation)."""
+        self._Xt: np.ndarray | None = None  # (T, N, n_in), time-major input
+        self._H: np.ndarray | None = None  # (T, N, n_hidden), the states h_1 .. h_T
+        self._G: np.ndarray | None = None  # (T, N, n_hidden), dL/dh_t of the last backward
+        self._D: np.ndarray | None = None  # (T, N, n_hidden), dL/dz_t, reused
+        self._step = np.empty((0, self.n_hidden), self.dtype)  # one step's product, reused
+        self._ones = np.ones(0, self.dtype)
+
+    W_xh = property(
+        lambda self: self._params["W_xh"],
+        lambda self, v: self._set_param("W_xh", v),
+        doc="Input weights, shape (n_in, n_hidden).",
+    )
+    W_hh = property(
+        lambda self: self._params["W_hh"],
+        lambda self, v: self._set_param("W_hh", v),
+        doc="Recurrent weights, shape (n_hidden, n_hidden).",
+    )
+    b = property(
+        lambda self: self._params["b"],
+        lambda self, v: self._set_param("b", v),
+        doc="Bias, shape (n_hidden,).",
+    )
+    dW_xh = property(lambda self: self._grads["W_xh"], doc="dLoss/dW_xh, (n_in, n_hidden).")
+    dW_hh = property(lambda self: self._grads["W_hh"], doc="dLoss/dW_hh, (n_hidden, n_hidden).")
+    db = property(lambda self: self._grads["b"], doc="dLoss/db, shape (n_hidden,).")
+    input_shape = property(
+        lambda self: ("n_steps", self.n_in), doc='One sample\'s shape: ``("n_steps", n_in)``.'
+    )
+
+    @property
+    def grad_norms_by_step(self) -> np.ndarray:
+        """``||dL/dh_t||`` for ``t = 1 .. T`` after the last backward, shape ``(T,)``.
+
+        The Frobenius norm over the batch and the hidden units of the gradient reaching each
+        state, from the output and from the later states (``g_t`` in the class Notes). A new
+        array on each access, computed from a buffer that the next backward overwrites.
+        """
+        G = self._G
+        if G is None:
+            raise RuntimeError(
+                f"{self!r}: grad_norms_by_step is measured by backward(); run forward and "
+                "backward first."
+            )
+        T = G.shape[0]
+        return np.sqrt(np.einsum("ij,ij->i", G.reshape(T, -1), G.reshape(T, -1)))
+
+    def output_shape(self, input_shape: tuple | None) -> tuple:
+        if not self.return_sequences:
+            return (self.n_hidden,)
+        steps = input_shape[0] if input_shape is not None and len(input_shape) == 2 else "n_steps"
+        return (steps, self.n_hidden)
+
+    def _check_input(self, X) -> np.ndarray:
+        if not (
+            isinstance(X, np.ndarray)
+            and X.ndim == 3
+            and X.shape[2] == self.n_in
+            and X.dtype == self.dtype
+        ):
+            X = check_input(X, self.input_shape, "X", owner=repr(self), dtype=self.dtype)
+        if X.shape[1] == 0:
+            raise ValueError(
+                f"{self!r} expected X with at least one time step, got X of shape {X.shape}."
+            )
+        return X
+
+    def forward(self, X, *, cache: bool = True) -> np.ndarray:
+        X = self._check_input(X)
+        N, T, _ = X.shape
+        Xt = X.transpose(1, 0, 2)
+        if not Xt.flags.c_contiguous:
+            Xt = np.ascontiguousarray(Xt)  # time major: each step one block
+        # A new array for the states on every call: they are the output, which the caller
+        # may keep, and the cache. The input products of all steps fill it in one product.
+        H = np.empty((T, N, self.n_hidden), self.dtype)
+        np.matmul(
+            Xt.reshape(T * N, self.n_in), self._params["W_xh"], out=H.reshape(T * N, self.n_hidden)
+        )
+        H += self._params["b"]
+        np.tanh(H[0], out=H[0])  # h_0 = 0: no recurrent term at the first step
+        step, W_hh = self._step_buffer(N), self._params["W_hh"]
+        for t in range(1, T):
+            np.matmul(H[t - 1], W_hh, out=step)
+            H[t] += step
+            np.tanh(H[t], out=H[t])
+        self._Xt, self._H = (Xt, H) if cache else (None, None)
+        self.last_input_shape = X.shape[1:]
+        Z = H.transpose(1, 0, 2) if self.return_sequences else H[-1]
+        return read_only(Z) if cache else Z
+
+    def _step_buffer(self, N: int) -> np.ndarray:
+        if self._step.shape[0] != N:
+            self._step = np.empty((N, self.n_hidden), self.dtype)
+        return self._step
+
+    def backward(self, dZ, *, input_grad: bool = True) -> np.ndarray | None:
+        Xt, H = self._Xt, self._H
+        if H is None:
+            raise self._missing_cache()
+        T, N, n_h = H.shape
+        shape = (N, T, n_h) if self.return_sequences else (N, n_h)
+        if not (isinstance(dZ, np.ndarray) and dZ.shape == shape and dZ.dtype == self.dtype):
+            dZ = self._check_grad(dZ, shape, self.dtype)
+        G, D = self._work_buffers(T, N)
+        # dL/dz_t = dL/dh_t * (1 - h_t^2): the tanh factors of all steps first, in one pass
+        np.square(H, out=D)
+        np.subtract(1.0, D, out=D)
+        W_hh_T = self._params["W_hh"].T
+        G[-1] = dZ[:, -1] if self.return_sequences else dZ
+        for t in range(T - 1, 0, -1):
+            D[t] *= G[t]
+            np.matmul(D[t], W_hh_T, out=G[t - 1])
+            if self.return_sequences:
+                G[t - 1] += dZ[:, t - 1]
+        D[0] *= G[0]
+        # The parameter gradients: one product over all steps each (dW_hh pairs h_{t-1}
+        # with d_t; h_0 = 0 adds nothing, so the first step is left out).
+        D_flat = D.reshape(T * N, n_h)
+        np.matmul(Xt.reshape(T * N, self.n_in).T, D_flat, out=self._grads["W_xh"])
+        np.matmul(H[:-1].reshape(-1, n_h).T, D[1:].reshape(-1, n_h), out=self._grads["W_hh"])
+        if self._ones.shape[0] < T * N:
+            self._ones = np.ones(T * N, self.dtype)
+        np.dot(self._ones[: T * N], D_flat, out=self._grads["b"])
+        if not input_grad:
+            return None
+        dX = np.matmul(D_flat, self._params["W_xh"].T)
+        return dX.reshape(T, N, self.n_in).transpose(1, 0, 2)
+
+    def _work_buffers(self, T: int, N: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``(T, N, n_hidden)`` arrays for ``dL/dh_t`` and ``dL/dz_t``, reused when the
+        shape repeats (they never leave the layer)."""
+        shape = (T, N, self.n_hidden)
+        if self._G is None or self._G.shape != shape:
+            self._G = np.empty(shape, self.dtype)
+            self._D = np.empty(shape, self.dtype)
+        return self._G, self._D
+
+    def cached_arrays(self) -> list[np.ndarray]:
+        return [] if self._H is None else [self._Xt, self._H]
+
+    def _astype(self, dtype: np.dtype) -> None:
+        super()._astype(dtype)
+        self._clear()
+
+    def flops(self, batch_size: int, input_shape: tuple | None = None) -> dict[str, int]:
+        """Floating-point operations for a batch of ``batch_size`` sequences.
+
+        ``input_shape`` is one sample's ``(T, n_in)``; by default, that of the last forward.
+        A multiply-add counts as 2 and tanh as 1. With ``n = batch_size``, ``h = n_hidden``:
+        forward ``2 n T n_in h`` (input products) ``+ 2 n (T - 1) h^2`` (recurrent
+        products) ``+ n T h`` (bias) ``+ n (T - 1) h`` (adding the two) ``+ n T h`` (tanh).
+        Backward, ``backward_dW``: the tanh factors ``3 n T h``, the recurrence
+        ``2 n (T - 1) h^2`` (plus ``n (T - 1) h`` to add ``dZ`` with ``return_sequences``),
+        ``dW_xh`` ``2 n T n_in h``, ``dW_hh`` ``2 n (T - 1) h^2``, ``db`` ``n T h``; and
+        ``backward_dX`` ``2 n T n_in h``.
+        """
+        owner = f"{self!r}.flops"
+        n = check_positive_int(batch_size, "batch_size", owner=owner)
+        T, n_in = check_sequence_shape(self.last_input_shape, input_shape, self.n_in, owner)
+        h = self.n_hidden
+        inputs = 2 * n * T * n_in * h
+        recurrent = 2 * n * (T - 1) * h * h
+        elementwise = n * T * h
+        forward = inputs + recurrent + 2 * elementwise + n * (T - 1) * h
+        add_dZ = n * (T - 1) * h if self.return_sequences else 0
+        backward_dW = 3 * elementwise + recurrent + add_dZ + inputs + recurrent + elementwise
+        return {"forward": forward, "backward_dW": backward_dW, "backward_dX": inputs}
+
+    def __repr__(self) -> str:
+        init = self.init if isinstance(self.init, str) else getattr(self.init, "__name__", "?")
+        dt = "" if self.dtype == np.float64 else f", dtype={self.dtype.name}"
+        return (
+            f"RNN({self.n_in} -> {self.n_hidden}, return_sequences={self.return_sequences}, "
+            f"init={init!r}{dt})"
+        )
