@@ -1,11 +1,17 @@
-"""Command line: ``python -m benchmarks [--quick] [--no-torch] [--rounds N] [--out STEM]``.
+"""Command line: ``python -m benchmarks [--quick] [--no-torch] [--only KEYS] [--rounds N]
+[--out STEM]``.
 
 ``python -m benchmarks --report-from benchmarks/results/latest.json`` rewrites a saved run's
 Markdown and figure without measuring anything.
 
 Run from the repository root. Progress goes to stderr; the Markdown report to stdout and, with
 the JSON results and the figure, to ``benchmarks/results/latest.{md,json,png}``
-(``quick.*`` for ``--quick``, so that a smoke run does not replace the full results).
+(``quick.*`` for ``--quick``, ``partial.*`` for a full-length run of some rows only
+(``--only``), so that neither replaces the full results).
+
+``--only d,e,f`` times those rows only (the step rows are (a)-(f), see
+:mod:`benchmarks.config`); the memory of the selected MLP rows is measured, and the digits
+race is left out. Targets of rows not run are reported as not measured.
 
 If ``OPENBLAS_CORETYPE`` or ``OPENBLAS_L2_SIZE`` are set, they pin OpenBLAS to a kernel or
 cache size other than the one it detects, and OpenBLAS reads them only when it loads: the
@@ -22,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from .config import BLAS_OVERRIDES, DTYPES, FULL, QUICK, SHAPES
+from .config import ALL_SHAPES, BLAS_OVERRIDES, DTYPES, FULL, QUICK, SHAPES
 
 RESULTS = Path(__file__).resolve().parent / "results"
 _REMOVED = "NNLAB_BENCH_REMOVED_BLAS_ENV"  # set for the re-run: what the launcher unset
@@ -38,6 +44,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--no-torch", action="store_true", help="skip PyTorch even if it is installed"
+    )
+    parser.add_argument(
+        "--only",
+        type=_keys,
+        metavar="KEYS",
+        help="comma-separated rows to time, e.g. d,e,f (rows: "
+        f"{', '.join(s.key for s in ALL_SHAPES)}); skips the digits race",
     )
     parser.add_argument(
         "--rounds",
@@ -60,6 +73,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help=f"do not re-run without {' and '.join(BLAS_OVERRIDES)}",
     )
     return parser.parse_args(argv)
+
+
+def _keys(text: str) -> list[str]:
+    """``"d,e,f"`` -> ``["d", "e", "f"]``, each checked against the rows."""
+    keys = [k.strip() for k in text.split(",") if k.strip()]
+    known = [s.key for s in ALL_SHAPES]
+    unknown = [k for k in keys if k not in known]
+    if unknown or not keys:
+        raise argparse.ArgumentTypeError(
+            f"unknown row(s) {', '.join(unknown) or text!r}; the rows are {', '.join(known)}"
+        )
+    return keys
 
 
 def _rerun_without_blas_overrides(argv: list[str]) -> None:
@@ -105,17 +130,25 @@ def run(args: argparse.Namespace, removed: list[str]) -> dict:
     if load_before > 0.5:
         log(f"Note: load average {load_before:.2f} before starting; expect noisy timings.")
 
+    only = args.only
     log("Training steps (interleaved):")
-    steps, checks = run_steps(settings, use_torch=use_torch, log=log)
-    log("Peak memory of a step (tracemalloc) ...")
-    memory = [step_memory(s, d, settings.seed) for s in SHAPES for d in DTYPES]
-    log("Digits to 97%:")
-    digits = digits_race(settings.digits_repeats, settings.digits_max_epochs, settings.seed, log)
+    steps, checks, skipped = run_steps(settings, use_torch=use_torch, log=log, keys=only)
+    traced = [s for s in SHAPES if only is None or s.key in only]
+    if traced:
+        log("Peak memory of a step (tracemalloc) ...")
+    memory = [step_memory(s, d, settings.seed) for s in traced for d in DTYPES]
+    digits = None
+    if only is None:
+        log("Digits to 97%:")
+        digits = digits_race(
+            settings.digits_repeats, settings.digits_max_epochs, settings.seed, log
+        )
 
     results = {
         "meta": {
             "mode": "quick" if args.quick else "full",
             "torch": torch_status,
+            "only": only,
             "settings": dataclasses.asdict(settings),
             "repeats": settings.repeats,
             "started": started,
@@ -125,11 +158,14 @@ def run(args: argparse.Namespace, removed: list[str]) -> dict:
         "environment": env,
         "steps": steps,
         "checks": checks,
+        "skipped_rows": skipped,
         "memory": memory,
         "digits": digits,
     }
     results["targets"] = evaluate(results)
-    stem = args.out or RESULTS / ("quick" if args.quick else "latest")
+    stem = args.out or RESULTS / (
+        "quick" if args.quick else "partial" if only is not None else "latest"
+    )
     paths = report.write(results, stem)
     print(report.markdown(results))
     print("Targets:")

@@ -1,4 +1,8 @@
-"""What is measured: the three network shapes, and how long and how often to measure."""
+"""What is measured: the network shapes, and how long and how often to measure.
+
+Rows (a)-(c) are multilayer perceptrons (:class:`Shape`); rows (d)-(f) are the convolutional
+and recurrent networks of issue 13 (:class:`Arch`).
+"""
 
 from __future__ import annotations
 
@@ -29,12 +33,118 @@ class Shape:
         loss = " mse" if self.loss == "mse" else ""
         return f"({self.key}) {self.batch} x {widths} {self.activation}{loss}"
 
+    @property
+    def sample(self) -> tuple[int, ...]:
+        """One input sample's shape."""
+        return (self.sizes[0],)
+
+    @property
+    def n_out(self) -> int:
+        return self.sizes[-1]
+
+    @property
+    def family(self) -> str:
+        return "mlp"
+
 
 SHAPES = (
     Shape("a", (784, 256, 256, 10), "relu", 64, "ce"),
     Shape("b", (784, 1024, 1024, 10), "relu", 256, "ce"),
     Shape("c", (2, 16, 16, 1), "tanh", 32, "mse"),
 )
+
+
+@dataclass(frozen=True)
+class Arch:
+    """A network with convolutional or recurrent layers, and its batch.
+
+    ``sample`` is one input's shape: ``(C, H, W)`` for images, ``(T, n_in)`` for sequences.
+    ``layers`` lists the layers in order, each a tuple: ``("conv", C_out, k, padding)`` (a
+    ``k x k`` Conv2D, stride 1), ``("relu",)``, ``("pool", k)`` (MaxPool2D(k), stride k),
+    ``("flatten",)``, ``("dense", n_out)`` and ``("rnn", n_hidden)`` (tanh, its last state
+    out). ``loss`` is ``"ce"`` or ``"mse"``, as for :class:`Shape`.
+    """
+
+    key: str
+    name: str
+    sample: tuple[int, ...]
+    layers: tuple[tuple, ...]
+    batch: int
+    loss: str
+
+    @property
+    def family(self) -> str:
+        """``"rnn"`` if the network has a recurrent layer, else ``"cnn"``."""
+        return "rnn" if any(spec[0] == "rnn" for spec in self.layers) else "cnn"
+
+    @property
+    def n_out(self) -> int:
+        return next(spec[1] for spec in reversed(self.layers) if spec[0] == "dense")
+
+    @property
+    def label(self) -> str:
+        """A short name such as ``(d) digits CNN 32 x 1x8x8``."""
+        sample = "x".join(str(d) for d in self.sample)
+        loss = " mse" if self.loss == "mse" else ""
+        return f"({self.key}) {self.name} {self.batch} x {sample}{loss}"
+
+    @property
+    def description(self) -> str:
+        """The layers, e.g. ``1x8x8 -> Conv2D(8, 3x3, pad 1) -> ReLU -> ... -> Dense(10)``."""
+        names = {
+            "conv": lambda c, k, p: f"Conv2D({c}, {k}x{k}, pad {p})",
+            "relu": lambda: "ReLU",
+            "pool": lambda k: f"MaxPool2D({k})",
+            "flatten": lambda: "Flatten",
+            "dense": lambda n: f"Dense({n})",
+            "rnn": lambda h: f"RNN({h}, tanh, last state)",
+        }
+        parts = ["x".join(str(d) for d in self.sample)]
+        parts += [names[spec[0]](*spec[1:]) for spec in self.layers]
+        loss = "softmax cross-entropy" if self.loss == "ce" else "MSE"
+        return " -> ".join(parts) + f", {loss}"
+
+
+ARCHS = (
+    Arch(
+        "d",
+        "digits CNN",
+        (1, 8, 8),
+        (("conv", 8, 3, 1), ("relu",), ("pool", 2), ("flatten",), ("dense", 10)),
+        32,
+        "ce",
+    ),
+    Arch(
+        "e",
+        "MNIST CNN",
+        (1, 28, 28),
+        (
+            ("conv", 16, 3, 1),
+            ("relu",),
+            ("pool", 2),
+            ("conv", 32, 3, 1),
+            ("relu",),
+            ("pool", 2),
+            ("flatten",),
+            ("dense", 10),
+        ),
+        64,
+        "ce",
+    ),
+    Arch("f", "RNN", (20, 8), (("rnn", 64), ("dense", 1)), 32, "mse"),
+)
+ALL_SHAPES: tuple[Shape | Arch, ...] = (*SHAPES, *ARCHS)
+
+
+def find_shape(key: str) -> Shape | Arch:
+    """The row ``key`` (``"a"`` .. ``"f"``)."""
+    for shape in ALL_SHAPES:
+        if shape.key == key:
+            return shape
+    keys = ", ".join(s.key for s in ALL_SHAPES)
+    raise KeyError(f"no benchmark row {key!r}; the rows are {keys}")
+
+
 DTYPES = ("float32", "float64")
 THREADS = (1, 2)
 LOOP_SHAPES = ("a",)  # shapes on which the per-sample Python loop is timed

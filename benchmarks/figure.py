@@ -1,4 +1,10 @@
-"""The summary figure (matplotlib, Agg backend): four panels of the run's results."""
+"""The summary figure (matplotlib, Agg backend): five panels of the run's results.
+
+Top, across the width: the step times of every row (the MLPs (a)-(c), then the
+convolutional and recurrent rows (d)-(f)); then the speed-ups over PyTorch and the step
+times over the GEMM bound; then the digits race and the memory. A panel whose data the run
+does not hold (no PyTorch, ``--only``) says so.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import DIGITS_TARGET
-from .targets import MEMORY_RATIO_MAX, REFERENCE, SPEEDUP
+from .targets import ARCH_SPEEDUP, MEMORY_RATIO_MAX, REFERENCE, SPEEDUP
 
 COLORS = {"nnlab": "tab:blue", "torch": "tab:orange", "gemm": "tab:gray", "sklearn": "tab:green"}
 
@@ -16,7 +22,22 @@ def _config_label(row: dict) -> str:
     return f"{row['shape']} {row['dtype'].replace('float', 'f')} {row['threads']}t"
 
 
+def _empty(ax, text: str) -> None:
+    ax.text(0.5, 0.5, text, ha="center", va="center")
+    ax.set_axis_off()
+
+
+def _family_breaks(ax, steps: list[dict]) -> None:
+    """A dotted line between the MLP rows and the convolutional/recurrent rows."""
+    for i in range(1, len(steps)):
+        if steps[i].get("family", "mlp") != steps[i - 1].get("family", "mlp"):
+            ax.axvline(i - 0.5, color="gray", lw=0.8, ls=":")
+
+
 def _step_times(ax, steps: list[dict]) -> None:
+    if not steps:
+        _empty(ax, "no training-step rows in this run")
+        return
     x = np.arange(len(steps))
     names = [n for n in ("nnlab", "torch", "gemm") if n in steps[0]["timings"]]
     width = 0.8 / len(names)
@@ -38,29 +59,60 @@ def _step_times(ax, steps: list[dict]) -> None:
         )
     ax.set_yscale("log")
     ax.set_xticks(x, [_config_label(r) for r in steps], rotation=60, ha="right", fontsize=7)
+    _family_breaks(ax, steps)
     ax.set_ylabel("time per step (µs, log)")
-    ax.set_title("Training step: median, min–max")
+    ax.set_title("Training step: median, min–max (MLPs, then convolutional and recurrent)")
     ax.legend(fontsize=8)
 
 
 def _speedups(ax, steps: list[dict]) -> None:
     x = np.arange(len(steps))
-    if steps[0]["torch_over_nnlab"] is None:
-        ax.text(0.5, 0.5, "PyTorch not installed", ha="center", va="center")
-        ax.set_axis_off()
+    if not steps or steps[0]["torch_over_nnlab"] is None:
+        _empty(ax, "PyTorch not measured")
         return
     ratio = [r["torch_over_nnlab"] for r in steps]
+    targets = {**SPEEDUP, **ARCH_SPEEDUP}
     ax.bar(x, ratio, color=["tab:blue" if v >= 1 else "lightcoral" for v in ratio])
     ax.axhline(1.0, color="black", lw=0.8)
     for i, r in enumerate(steps):
-        if (r["dtype"], r["threads"]) == REFERENCE and r["shape"] in SPEEDUP:
-            ax.plot([i - 0.45, i + 0.45], [SPEEDUP[r["shape"]]] * 2, color="black", lw=2.5)
+        if (r["dtype"], r["threads"]) == REFERENCE and r["shape"] in targets:
+            ax.plot([i - 0.45, i + 0.45], [targets[r["shape"]]] * 2, color="black", lw=2.5)
+    _family_breaks(ax, steps)
     ax.set_xticks(x, [_config_label(r) for r in steps], rotation=60, ha="right", fontsize=7)
     ax.set_ylabel("PyTorch time / nnlab time")
     ax.set_title("Speed-up over PyTorch (black ticks: targets; red: nnlab slower)")
 
 
-def _digits(ax, digits: dict) -> None:
+def _gemm_ratios(ax, steps: list[dict]) -> None:
+    if not steps:
+        _empty(ax, "no training-step rows in this run")
+        return
+    x = np.arange(len(steps))
+    names = [("nnlab_over_gemm", "nnlab", COLORS["nnlab"])]
+    if steps[0]["torch_over_gemm"] is not None:
+        names.append(("torch_over_gemm", "PyTorch", COLORS["torch"]))
+    width = 0.8 / len(names)
+    for i, (key, label, color) in enumerate(names):
+        ax.bar(
+            x + (i - (len(names) - 1) / 2) * width,
+            [r[key] for r in steps],
+            width,
+            label=label,
+            color=color,
+        )
+    ax.axhline(1.0, color="black", lw=0.8)
+    _family_breaks(ax, steps)
+    ax.set_yscale("log")
+    ax.set_xticks(x, [_config_label(r) for r in steps], rotation=60, ha="right", fontsize=7)
+    ax.set_ylabel("step time / GEMM bound (log)")
+    ax.set_title("Step over its matrix products alone (1 = the bound)")
+    ax.legend(fontsize=8)
+
+
+def _digits(ax, digits: dict | None) -> None:
+    if digits is None:
+        _empty(ax, "digits race not run (--only)")
+        return
     for key, label, color in (
         ("nnlab", "nnlab", COLORS["nnlab"]),
         ("nnlab_he", "nnlab (He init)", "tab:purple"),
@@ -80,6 +132,9 @@ def _digits(ax, digits: dict) -> None:
 
 def _memory(ax, memory: list[dict]) -> None:
     rows = [m for m in memory if m["dtype"] == REFERENCE[0]]
+    if not rows:
+        _empty(ax, "memory not measured in this run")
+        return
     x = np.arange(len(rows))
     bottom = np.zeros(len(rows))
     kinds = {
@@ -102,17 +157,20 @@ def _memory(ax, memory: list[dict]) -> None:
 
 
 def draw(results: dict, path: Path) -> None:
-    """Draw the four panels and save them as PNG to ``path``."""
+    """Draw the five panels and save them as PNG to ``path``."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 2, figsize=(13, 9), layout="constrained")
-    _step_times(axes[0, 0], results["steps"])
-    _speedups(axes[0, 1], results["steps"])
-    _digits(axes[1, 0], results["digits"])
-    _memory(axes[1, 1], results["memory"])
+    fig = plt.figure(figsize=(14, 13), layout="constrained")
+    grid = fig.add_gridspec(3, 2)
+    steps = results["steps"]
+    _step_times(fig.add_subplot(grid[0, :]), steps)
+    _speedups(fig.add_subplot(grid[1, 0]), steps)
+    _gemm_ratios(fig.add_subplot(grid[1, 1]), steps)
+    _digits(fig.add_subplot(grid[2, 0]), results.get("digits"))
+    _memory(fig.add_subplot(grid[2, 1]), results["memory"])
     fig.suptitle("nnlab benchmarks")
     fig.savefig(path, format="png", dpi=110)
     plt.close(fig)

@@ -9,7 +9,8 @@ Prints, for one shape, dtype and thread count:
 2. cProfile's busiest functions over many steps (cProfile inflates cheap Python calls: read
    it for the ranking, the breakdown for the times).
 
-Example: ``python -m benchmarks.profile_step --shape c --dtype float32 --threads 2``.
+Example: ``python -m benchmarks.profile_step --shape c --dtype float32 --threads 2``; any row
+(a)-(f) of :mod:`benchmarks.config` (``--shape e`` for the MNIST-sized CNN).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from threadpoolctl import threadpool_limits
 
 import nnlab as nl
 
-from .config import LR, SHAPES
+from .arch_steps import skip_reason
+from .config import ALL_SHAPES, LR, Arch, find_shape
 from .steps import build_net, make_batch, make_loss, nnlab_step
 
 
@@ -41,7 +43,7 @@ def _timed(method, durations: list[float]):
 
 
 def _setup(shape_key: str, dtype: str, seed: int):
-    shape = next(s for s in SHAPES if s.key == shape_key)
+    shape = find_shape(shape_key)
     X, y = make_batch(shape, dtype, seed)
     net, loss = build_net(shape, dtype, seed), make_loss(shape)
     opt = nl.SGD(net.parameters(), lr=LR)
@@ -84,7 +86,7 @@ def breakdown(shape_key: str, dtype: str, steps: int, seed: int = 0) -> list[tup
 
 def cprofile(shape_key: str, dtype: str, steps: int, top: int, seed: int = 0) -> str:
     """cProfile's ``top`` functions by own time over ``steps`` steps, as text."""
-    shape = next(s for s in SHAPES if s.key == shape_key)
+    shape = find_shape(shape_key)
     X, y = make_batch(shape, dtype, seed)
     step = nnlab_step(build_net(shape, dtype, seed), make_loss(shape), X, y)
     for _ in range(10):
@@ -101,12 +103,16 @@ def cprofile(shape_key: str, dtype: str, steps: int, top: int, seed: int = 0) ->
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profile_step")
-    parser.add_argument("--shape", choices=[s.key for s in SHAPES], default="c")
+    parser.add_argument("--shape", choices=[s.key for s in ALL_SHAPES], default="c")
     parser.add_argument("--dtype", choices=["float32", "float64"], default="float32")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, help="steps to time (default: ~2 s worth)")
     parser.add_argument("--top", type=int, default=20, help="cProfile rows")
     args = parser.parse_args(argv)
+    shape = find_shape(args.shape)
+    reason = skip_reason(shape) if isinstance(shape, Arch) else None
+    if reason:
+        parser.exit(1, f"{reason}\n")
     with threadpool_limits(limits=args.threads, user_api="blas"):
         probe = breakdown(args.shape, args.dtype, 5)[-1][1]
         steps = args.steps or max(20, int(1.0 / probe))

@@ -2,6 +2,9 @@
 
 Times are shown as ``median [min-max]`` of the samples, each sample being the mean of
 several calls (see :mod:`benchmarks.timing`).
+
+Results saved before rows (d)-(f) existed (no ``family`` in their rows, no ``skipped_rows``)
+render as they did: the MLP rows have ``family`` "mlp" by default.
 """
 
 from __future__ import annotations
@@ -10,42 +13,11 @@ import json
 import os
 from pathlib import Path
 
-from .config import DIGITS_BATCH, DIGITS_HIDDEN, DIGITS_LR, DIGITS_TARGET, THREADS
+from .config import ARCHS, DIGITS_BATCH, DIGITS_HIDDEN, DIGITS_LR, DIGITS_TARGET, THREADS
+from .tables import fmt_bytes, fmt_timing
+from .tables import ratio as _ratio
+from .tables import table as _table
 from .targets import lines
-
-_UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"))
-
-
-def _unit(seconds: float) -> tuple[float, str]:
-    return next(((scale, name) for scale, name in _UNITS if seconds >= scale), _UNITS[-1])
-
-
-def fmt_timing(timing: dict | None) -> str:
-    """``median [min-max]`` in one unit, or a dash."""
-    if timing is None:
-        return "–"
-    scale, unit = _unit(timing["median"])
-
-    def num(x: float) -> str:  # 3 significant digits, no exponent
-        return f"{x / scale:.3g}" if x < scale * 100 else f"{x / scale:.0f}"
-
-    return f"{num(timing['median'])} {unit} [{num(timing['min'])}–{num(timing['max'])}]"
-
-
-def fmt_bytes(n: float) -> str:
-    for scale, unit in ((1e6, "MB"), (1e3, "kB")):
-        if n >= scale:
-            return f"{n / scale:.3g} {unit}"
-    return f"{n:.0f} B"
-
-
-def _ratio(x: float | None, digits: int = 2) -> str:
-    return "–" if x is None else f"{x:.{digits}f}"
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return out + ["| " + " | ".join(row) + " |" for row in rows]
 
 
 def _environment(env: dict, meta: dict) -> list[str]:
@@ -77,7 +49,9 @@ def _environment(env: dict, meta: dict) -> list[str]:
         ["scikit-learn", env["sklearn"] or "not installed"],
         [
             "Run",
-            f"{meta['mode']} mode, {meta['repeats']} timed samples per candidate, "
+            f"{meta['mode']} mode"
+            + (f" (rows {', '.join(meta['only'])} only)" if meta.get("only") else "")
+            + f", {meta['repeats']} timed samples per candidate, "
             f"{meta['duration_s']:.0f} s, {meta['started']}; load average (1 min) "
             f"{meta['load_average_1min']['before']:.2f} before, "
             f"{meta['load_average_1min']['after']:.2f} after",
@@ -86,7 +60,13 @@ def _environment(env: dict, meta: dict) -> list[str]:
     return _table(["", ""], rows)
 
 
-def _steps(rows: list[dict]) -> list[str]:
+def is_mlp(row: dict) -> bool:
+    """Whether a step row is one of the MLPs (a)-(c) (rows saved before (d)-(f) all are)."""
+    return row.get("family", "mlp") == "mlp"
+
+
+def _steps(rows: list[dict], *, calls: bool = False) -> list[str]:
+    """The step table; ``calls`` adds the number of matrix products in the GEMM bound."""
     body = []
     for r in rows:
         t = r["timings"]
@@ -99,6 +79,7 @@ def _steps(rows: list[dict]) -> list[str]:
                 fmt_timing(t.get("torch")),
                 _ratio(r["torch_over_nnlab"]),
                 fmt_timing(t["gemm"]),
+                *([str(r.get("gemm_calls", "–"))] if calls else []),
                 f"{r['gemm_gflops']:.0f}",
                 _ratio(r["nnlab_over_gemm"]),
                 _ratio(r["torch_over_gemm"]),
@@ -113,6 +94,7 @@ def _steps(rows: list[dict]) -> list[str]:
         "PyTorch step",
         "PyTorch / nnlab",
         "GEMM bound",
+        *(["GEMM calls"] if calls else []),
         "GEMM GFLOP/s",
         "nnlab / GEMM",
         "PyTorch / GEMM",
@@ -168,6 +150,8 @@ def _loop(rows: list[dict]) -> list[str]:
         for r in rows
         if "loop" in r["timings"]
     ]
+    if not body:
+        return ["Not run."]
     header = ["shape", "dtype", "threads", "per-sample loop", "nnlab (vectorized)", "loop / nnlab"]
     return _table(header, body)
 
@@ -202,6 +186,43 @@ def _checks(checks: list[dict]) -> list[str]:
         "",
     ]
     return _table(header, body)
+
+
+def _arch_section(rows: list[dict], skipped: list[dict]) -> list[str]:
+    """Rows (d)-(f): what they are, how their GEMM bound is defined, and their table."""
+    described = {r["shape"]: r.get("layers") for r in rows}
+    described.update({s["shape"]: None for s in skipped if s["shape"] not in described})
+    layers = [
+        f"- ({a.key}) {a.name}, batch {a.batch}: `{a.description}`"
+        for a in ARCHS
+        if a.key in described
+    ]
+    out = [
+        "## Training step: convolutional and recurrent networks",
+        "",
+        "The same SGD step and candidates as above, for the networks of issue 13 (nnlab's "
+        "default initialization of each layer; PyTorch with `nn.Conv2d`, `nn.MaxPool2d`, "
+        "`nn.Flatten`, `nn.Linear` and `nn.RNN(nonlinearity='tanh', batch_first=True)`, whose "
+        "last state feeds the `Linear`):",
+        "",
+        *layers,
+        "",
+        "The GEMM bound is the step's matrix products alone, issued as nnlab issues them "
+        "(`benchmarks/arch_steps.py`): for a convolution the im2col products, forward "
+        "`W_row @ X_col`, backward `dZ_col @ X_col.T` and (not for the first layer) "
+        "`W_row.T @ dZ_col`, without the im2col and col2im copies; for the RNN the input "
+        "products of all steps as one product, the T − 1 recurrent products per step forward "
+        "and backward (backpropagation through time), and `dW_xh`, `dW_hh` as one product "
+        "each; for `Dense` the same products as in the MLPs. *GEMM calls*: the number of "
+        "products (the RNN's bound is mostly the cost of that many small BLAS calls). "
+        "*nnlab / GEMM* is the step's time over that bound.",
+        "",
+    ]
+    if rows:
+        out += _steps(rows, calls=True)
+    if skipped:
+        out += ["", "Rows not run:", ""] + [f"- {s['label']}: {s['reason']}" for s in skipped]
+    return out
 
 
 def _digits(digits: dict) -> list[str]:
@@ -271,6 +292,10 @@ def _memory(memory: list[dict]) -> list[str]:
 def markdown(results: dict) -> str:
     """The whole report as Markdown."""
     steps = results["steps"]
+    mlp = [r for r in steps if is_mlp(r)]
+    archs = [r for r in steps if not is_mlp(r)]
+    skipped = results.get("skipped_rows", [])
+    digits = results.get("digits")
     threads = ", ".join(str(t) for t in THREADS)
     parts = [
         "# nnlab benchmarks",
@@ -293,8 +318,9 @@ def markdown(results: dict) -> str:
         "line (0 = aligned); it varies from run to run and moves the 2-thread times of (a) by "
         "about 10%.",
         "",
-        *_steps(steps),
+        *(_steps(mlp) if mlp else ["Not run."]),
         "",
+        *([*_arch_section(archs, skipped), ""] if archs or skipped else []),
         "## Forward and backward passes",
         "",
         "The network's passes alone (no loss, no update); the FLOP ratio is from "
@@ -315,19 +341,26 @@ def markdown(results: dict) -> str:
         "",
         f"## End to end: digits to {DIGITS_TARGET:.0%} test accuracy",
         "",
-        f"Hidden layers {DIGITS_HIDDEN}, ReLU, Adam lr {DIGITS_LR:g}, batches of "
-        f"{DIGITS_BATCH}, float64 (MLPClassifier's defaults, `partial_fit` per epoch; nnlab "
-        "`fit` per epoch); test accuracy checked after every epoch, checks included in the wall"
-        f" time. Median over {results['digits']['nnlab']['runs']} seeds [min–max].",
-        "",
-        *_digits(results["digits"]),
+        *(
+            [
+                f"Hidden layers {DIGITS_HIDDEN}, ReLU, Adam lr {DIGITS_LR:g}, batches of "
+                f"{DIGITS_BATCH}, float64 (MLPClassifier's defaults, `partial_fit` per epoch; "
+                "nnlab `fit` per epoch); test accuracy checked after every epoch, checks "
+                f"included in the wall time. Median over {digits['nnlab']['runs']} seeds "
+                "[min–max].",
+                "",
+                *_digits(digits),
+            ]
+            if digits
+            else ["Not run (`--only`)."]
+        ),
         "",
         "## Peak memory of a steady-state training step (tracemalloc)",
         "",
         "Theoretical minimum: parameters + gradients + optimizer state (none for plain SGD) + "
-        "cached activations (each hidden output once, and the output).",
+        "cached activations (each hidden output once, and the output). MLP rows only.",
         "",
-        *_memory(results["memory"]),
+        *(_memory(results["memory"]) if results["memory"] else ["Not run."]),
         "",
     ]
     return "\n".join(parts)

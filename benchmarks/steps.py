@@ -7,6 +7,10 @@
 * :func:`gemm_bound`: the step's matrix products alone, on preallocated outputs.
 * :class:`PerSampleLoop`: the textbook formulation, one sample at a time with vectors.
 * :func:`nnlab_passes`: forward and backward on their own, for the backward/forward ratio.
+
+Each function takes a row: an MLP :class:`~benchmarks.config.Shape` ((a)-(c)) or a
+convolutional or recurrent :class:`~benchmarks.config.Arch` ((d)-(f), whose specifics live
+in :mod:`benchmarks.arch_steps`).
 """
 
 from __future__ import annotations
@@ -20,26 +24,31 @@ import numpy as np
 
 import nnlab as nl
 
-from .config import LR, Shape
+from . import arch_steps
+from .config import LR, Arch, Shape
 
 
-def make_batch(shape: Shape, dtype: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """A fixed random batch: ``X`` of ``dtype`` and targets (int labels, or values for MSE)."""
+def make_batch(shape: Shape | Arch, dtype: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed random batch: ``X`` ``(batch, *sample)`` of ``dtype`` and targets (int labels,
+    or values for MSE)."""
     rng = np.random.default_rng(seed)
-    X = rng.standard_normal((shape.batch, shape.sizes[0])).astype(dtype)
+    X = rng.standard_normal((shape.batch, *shape.sample)).astype(dtype)
     if shape.loss == "ce":
-        y = rng.integers(0, shape.sizes[-1], shape.batch)
+        y = rng.integers(0, shape.n_out, shape.batch)
     else:
-        y = rng.standard_normal((shape.batch, shape.sizes[-1])).astype(dtype)
+        y = rng.standard_normal((shape.batch, shape.n_out)).astype(dtype)
     return X, y
 
 
-def build_net(shape: Shape, dtype: str, seed: int) -> nl.Sequential:
-    """nnlab's MLP for ``shape`` (He init for ReLU, Xavier for tanh), seeded."""
+def build_net(shape: Shape | Arch, dtype: str, seed: int) -> nl.Sequential:
+    """nnlab's network for ``shape``, seeded: ``nl.mlp`` with its default initialization for
+    an MLP, :func:`benchmarks.arch_steps.build_net` for (d)-(f)."""
+    if isinstance(shape, Arch):
+        return arch_steps.build_net(shape, dtype, seed)
     return nl.mlp(list(shape.sizes), shape.activation, rng=seed, dtype=dtype)
 
 
-def make_loss(shape: Shape) -> nl.Loss:
+def make_loss(shape: Shape | Arch) -> nl.Loss:
     """The shape's loss: softmax cross-entropy on logits, or mean squared error."""
     return nl.SoftmaxCrossEntropy() if shape.loss == "ce" else nl.MSELoss()
 
@@ -90,13 +99,14 @@ def aligned_empty(shape: tuple[int, ...], dtype: str, align: int = 64) -> np.nda
     return buf[start : start + nbytes].view(dt).reshape(shape)
 
 
-def gemm_bound(shape: Shape, dtype: str, seed: int) -> tuple[Callable[[], None], int]:
+def gemm_bound(shape: Shape | Arch, dtype: str, seed: int) -> tuple[Callable[[], None], int, int]:
     """The step's matrix products alone, in step order, into preallocated outputs.
 
     Forward ``Z = X @ W`` per layer; backward, last layer first, ``dW = X.T @ dZ`` per layer
     and ``dX = dZ @ W.T`` for all but the first. Operands are laid out as nnlab's (the
     transposes are views), so BLAS receives the same calls, and aligned to 64 bytes, the
-    best case. Returns ``(run, flops)``.
+    best case. For (d)-(f), the im2col products of the convolutions and the per-step
+    products of the RNN: see :mod:`benchmarks.arch_steps`. Returns ``(run, flops, calls)``.
     """
     rng = np.random.default_rng(seed)
     n = shape.batch
@@ -106,27 +116,33 @@ def gemm_bound(shape: Shape, dtype: str, seed: int) -> tuple[Callable[[], None],
         out[...] = rng.standard_normal(dims)
         return out
 
-    forward, backward = [], []
-    for layer, (n_in, n_out) in enumerate(itertools.pairwise(shape.sizes)):
-        X, W, dZ = rand(n, n_in), rand(n_in, n_out), rand(n, n_out)
-        forward.append((X, W, aligned_empty((n, n_out), dtype)))
-        products = [(X.T, dZ, aligned_empty((n_in, n_out), dtype))]
-        if layer:
-            products.append((dZ, W.T, aligned_empty((n, n_in), dtype)))
-        backward.append(products)
-    products = forward + [p for layer in reversed(backward) for p in layer]
+    if isinstance(shape, Arch):
+        products = arch_steps.gemm_products(
+            shape, n, rand, lambda *dims: aligned_empty(dims, dtype)
+        )
+    else:
+        forward, backward = [], []
+        for layer, (n_in, n_out) in enumerate(itertools.pairwise(shape.sizes)):
+            X, W, dZ = rand(n, n_in), rand(n_in, n_out), rand(n, n_out)
+            forward.append((X, W, aligned_empty((n, n_out), dtype)))
+            products = [(X.T, dZ, aligned_empty((n_in, n_out), dtype))]
+            if layer:
+                products.append((dZ, W.T, aligned_empty((n, n_in), dtype)))
+            backward.append(products)
+        products = forward + [p for layer in reversed(backward) for p in layer]
     flops = sum(2 * a.shape[0] * a.shape[1] * b.shape[1] for a, b, _ in products)
 
     def run() -> None:
         for a, b, out in products:
             np.matmul(a, b, out=out)
 
-    return run, flops
+    return run, flops, len(products)
 
 
-def flop_ratio(net: nl.Sequential, batch: int) -> float:
-    """Backward over forward FLOPs of ``net`` (``nnlab.flops``, without the input gradient)."""
-    rows = nl.flops(net, batch, input_grad=False)
+def flop_ratio(net: nl.Sequential, batch: int, sample: tuple[int, ...] | None = None) -> float:
+    """Backward over forward FLOPs of ``net`` (``nnlab.flops``, without the input gradient);
+    ``sample`` is one input's shape (needed for convolutions and recurrent layers)."""
+    rows = nl.flops(net, batch, input_grad=False, input_shape=sample)
     return sum(r["backward"] for r in rows) / sum(r["forward"] for r in rows)
 
 
@@ -210,13 +226,15 @@ def torch_version() -> str | None:
 
 
 def torch_step(
-    net: nl.Sequential, shape: Shape, X: np.ndarray, y: np.ndarray, lr: float = LR
+    net: nl.Sequential, shape: Shape | Arch, X: np.ndarray, y: np.ndarray, lr: float = LR
 ) -> tuple[Callable[[], object], object]:
     """The same SGD step in PyTorch (CPU, eager), from a copy of ``net``'s current weights.
 
     Returns ``(step, model)``; ``step()`` returns the loss as a 0-d tensor. The step is the
     idiomatic one: ``zero_grad``, forward, ``cross_entropy``/``mse_loss``, ``backward``,
-    ``torch.optim.SGD.step`` with its defaults.
+    ``torch.optim.SGD.step`` with its defaults. Conv2D, MaxPool2D, Flatten and RNN become
+    ``nn.Conv2d``, ``nn.MaxPool2d``, ``nn.Flatten`` and ``nn.RNN(nonlinearity="tanh",
+    batch_first=True)`` (its last state): see :func:`benchmarks.arch_steps.torch_module`.
     """
     import torch
     import torch.nn.functional as F
@@ -233,6 +251,8 @@ def torch_step(
             layers.append(torch.nn.ReLU())
         elif isinstance(la, nl.Tanh):
             layers.append(torch.nn.Tanh())
+        elif (module := arch_steps.torch_module(la)) is not None:
+            layers.append(module)
         else:
             raise TypeError(f"torch_step: no PyTorch counterpart for {la!r}.")
     model = torch.nn.Sequential(*layers)
@@ -252,10 +272,14 @@ def torch_step(
 
 def torch_flat_grads(model) -> np.ndarray:
     """The gradients of a model built by :func:`torch_step`, in nnlab's flat order."""
+    import torch
+
     parts = []
     for module in model:
-        if hasattr(module, "weight"):
+        if isinstance(module, torch.nn.Linear):
             parts += [module.weight.grad.T.numpy().ravel(), module.bias.grad.numpy()]
+        elif (grads := arch_steps.torch_grads(module)) is not None:
+            parts += grads
     return np.concatenate(parts)
 
 
@@ -272,7 +296,9 @@ def _grad_rel(g: np.ndarray, ref: np.ndarray) -> float:
     return float(np.max(np.abs(g - ref)) / max(float(np.max(np.abs(ref))), 1e-30))
 
 
-def agreement(shape: Shape, dtype: str, seed: int, *, with_torch: bool, with_loop: bool) -> dict:
+def agreement(
+    shape: Shape | Arch, dtype: str, seed: int, *, with_torch: bool, with_loop: bool
+) -> dict:
     """Run one step from identical weights in each implementation and compare with nnlab.
 
     Returns the first-step losses, their relative differences to nnlab's, the gradients'

@@ -1,19 +1,24 @@
-"""The step benchmarks: every shape x dtype x thread count, candidates timed side by side.
+"""The step benchmarks: every row x dtype x thread count, candidates timed side by side.
 
-For each configuration the candidates are nnlab's step, PyTorch's step (optional), the GEMM
-bound, nnlab's forward and backward passes alone, and (for the shapes in ``LOOP_SHAPES``) the
-per-sample Python loop. NumPy's BLAS threads are set with threadpoolctl, PyTorch's with
-``torch.set_num_threads``, both for the whole configuration.
+The rows are the MLPs (a)-(c) and the convolutional and recurrent networks (d)-(f) (see
+:mod:`benchmarks.config`). For each configuration the candidates are nnlab's step, PyTorch's
+step (optional), the GEMM bound, nnlab's forward and backward passes alone, and (for the
+shapes in ``LOOP_SHAPES``) the per-sample Python loop. NumPy's BLAS threads are set with
+threadpoolctl, PyTorch's with ``torch.set_num_threads``, both for the whole configuration.
+
+A row whose layers this nnlab does not export (``nnlab.RNN`` for (f), while it is being
+written) is skipped, with the reason logged and returned.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 
 from threadpoolctl import threadpool_limits
 
-from .config import DTYPES, LOOP_SHAPES, SHAPES, THREADS, Settings, Shape
+from .arch_steps import skip_reason
+from .config import ALL_SHAPES, DTYPES, LOOP_SHAPES, THREADS, Arch, Settings, Shape
 from .steps import (
     PerSampleLoop,
     agreement,
@@ -45,7 +50,7 @@ def torch_threads(n: int, enabled: bool) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
-def candidates(shape: Shape, dtype: str, seed: int, *, use_torch: bool) -> tuple[dict, dict]:
+def candidates(shape: Shape | Arch, dtype: str, seed: int, *, use_torch: bool) -> tuple[dict, dict]:
     """The timed callables of one configuration, and its FLOP counts."""
     X, y = make_batch(shape, dtype, seed)
     net = build_net(shape, dtype, seed)
@@ -58,20 +63,23 @@ def candidates(shape: Shape, dtype: str, seed: int, *, use_torch: bool) -> tuple
     timed["forward"], timed["backward"] = nnlab_passes(
         build_net(shape, dtype, seed), make_loss(shape), X, y
     )
-    timed["gemm"], flops = gemm_bound(shape, dtype, seed)
+    timed["gemm"], flops, calls = gemm_bound(shape, dtype, seed)
     return timed, {
         "gemm_flops": flops,
-        "bwd_over_fwd_flops": flop_ratio(net, shape.batch),
+        "gemm_calls": calls,
+        "bwd_over_fwd_flops": flop_ratio(net, shape.batch, shape.sample),
         # Where nnlab's parameter buffer starts within a 64-byte cache line (0 = aligned).
         "flat_params_mod64": net.flat_params.ctypes.data % 64,
     }
 
 
-def _summary(shape: Shape, dtype: str, threads: int, timings: dict, flops: dict) -> dict:
+def _summary(shape: Shape | Arch, dtype: str, threads: int, timings: dict, flops: dict) -> dict:
     med = {name: t.median for name, t in timings.items()}
     return {
         "shape": shape.key,
         "label": shape.label,
+        "family": shape.family,  # "mlp", "cnn" or "rnn" (absent from older results: "mlp")
+        "layers": shape.description if isinstance(shape, Arch) else None,
         "dtype": dtype,
         "threads": threads,
         "timings": {name: t.to_dict() for name, t in timings.items()},
@@ -85,16 +93,41 @@ def _summary(shape: Shape, dtype: str, threads: int, timings: dict, flops: dict)
     }
 
 
+def selected_shapes(
+    keys: Collection[str] | None, log: Callable[[str], None]
+) -> tuple[list[Shape | Arch], list[dict]]:
+    """The rows to run (all, or those in ``keys``), and ``[{"shape", "reason"}]`` for the
+    selected rows this nnlab cannot build."""
+    shapes, skipped = [], []
+    for shape in ALL_SHAPES:
+        if keys is not None and shape.key not in keys:
+            continue
+        reason = skip_reason(shape) if isinstance(shape, Arch) else None
+        if reason:
+            log(f"  SKIPPED {shape.label}: {reason}")
+            skipped.append({"shape": shape.key, "label": shape.label, "reason": reason})
+        else:
+            shapes.append(shape)
+    return shapes, skipped
+
+
 def run_steps(
-    settings: Settings, *, use_torch: bool, log: Callable[[str], None]
-) -> tuple[list[dict], list[dict]]:
-    """Time every configuration; return ``(rows, checks)``.
+    settings: Settings,
+    *,
+    use_torch: bool,
+    log: Callable[[str], None],
+    keys: Collection[str] | None = None,
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """Time every configuration of the rows in ``keys`` (default: all); return ``(rows,
+    checks, skipped)``.
 
     ``checks`` holds, per shape and dtype, the agreement of one step of PyTorch and of the
-    per-sample loop with nnlab's (first-step loss and gradients).
+    per-sample loop with nnlab's (first-step loss and gradients). ``skipped`` lists the rows
+    this nnlab cannot build, with the reason.
     """
+    shapes, skipped = selected_shapes(keys, log)
     checks = []
-    for shape in SHAPES:
+    for shape in shapes:
         for dtype in DTYPES:
             check = agreement(
                 shape,
@@ -106,7 +139,7 @@ def run_steps(
             checks.append(check)
             if not check["ok"]:
                 log(f"  WARNING: {shape.label} {dtype}: implementations disagree: {check}")
-    configs = [(s, d, t) for s in SHAPES for d in DTYPES for t in THREADS]
+    configs = [(s, d, t) for s in shapes for d in DTYPES for t in THREADS]
     rows = []
     for i, (shape, dtype, threads) in enumerate(configs, start=1):
         with threadpool_limits(limits=threads, user_api="blas"), torch_threads(threads, use_torch):
@@ -133,4 +166,4 @@ def run_steps(
             f"nnlab {timings['nnlab'].median * 1e6:,.1f} us{versus}, "
             f"{row['nnlab_over_gemm']:.2f}x GEMM bound"
         )
-    return rows, checks
+    return rows, checks, skipped

@@ -1,0 +1,231 @@
+"""Rows (d)-(f): the convolutional and recurrent networks of :data:`benchmarks.config.ARCHS`.
+
+What :mod:`benchmarks.steps` needs beyond the MLPs: building the nnlab network, the matrix
+products of its step (for the GEMM bound), and the PyTorch counterpart of each layer.
+
+The GEMM bound of these rows is, like the MLPs', the step's matrix products alone, issued as
+nnlab issues them, on preallocated 64-byte aligned operands (see :func:`gemm_products`):
+
+* Conv2D: the im2col products. Forward ``W_row @ X_col`` ``(C_out, K) @ (K, P)`` with
+  ``K = C_in kh kw`` and ``P = H_out W_out N``; backward ``dZ_col @ X_col.T`` (``dW``) and,
+  except for the first layer, ``W_row.T @ dZ_col`` (the columns col2im adds back). The
+  im2col and col2im copies, the bias, ReLU and pooling are not in the bound.
+* RNN: the input products of all steps as one product ``(T N, n_in) @ (n_in, h)``, then the
+  per-step recurrent products ``h_{t-1} @ W_hh`` (``T - 1`` of them, ``(N, h) @ (h, h)``);
+  backward the per-step ``d_t @ W_hh.T`` of backpropagation through time, then ``dW_xh``
+  and ``dW_hh`` as one product each over all steps (and ``dX`` unless it is the first
+  layer). The recurrent products cannot be batched over time (each needs the previous
+  state), so at these sizes the bound is mostly the cost of ~40 small BLAS calls.
+* Dense: as in the MLPs, ``X @ W``, ``X.T @ dZ`` and (not first) ``dZ @ W.T``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+import nnlab as nl
+
+from .config import Arch
+
+Product = tuple[np.ndarray, np.ndarray, np.ndarray]  # (a, b, out): out = a @ b
+
+# The nnlab class each kind of layer needs (the RNN may not be exported yet).
+NNLAB_CLASS = {
+    "conv": "Conv2D",
+    "relu": "ReLU",
+    "pool": "MaxPool2D",
+    "flatten": "Flatten",
+    "dense": "Dense",
+    "rnn": "RNN",
+}
+
+
+def missing_layers(arch: Arch) -> list[str]:
+    """The ``nnlab.<Layer>`` classes ``arch`` needs that this nnlab does not export."""
+    needed = dict.fromkeys(NNLAB_CLASS[spec[0]] for spec in arch.layers)
+    return [f"nnlab.{name}" for name in needed if not hasattr(nl, name)]
+
+
+def skip_reason(arch: Arch) -> str | None:
+    """Why row ``arch`` cannot run with this nnlab, or None when it can."""
+    missing = missing_layers(arch)
+    if not missing:
+        return None
+    return f"{' and '.join(missing)} not available in this nnlab (row ({arch.key}) skipped)"
+
+
+def walk(arch: Arch) -> Iterator[tuple[tuple, tuple[int, ...], tuple[int, ...]]]:
+    """``(spec, input sample shape, output sample shape)`` for each layer, in order."""
+    shape = tuple(arch.sample)
+    for spec in arch.layers:
+        kind = spec[0]
+        if kind == "conv":
+            c_out, k, p = spec[1:]
+            out = (c_out, shape[1] + 2 * p - k + 1, shape[2] + 2 * p - k + 1)
+        elif kind == "pool":
+            k = spec[1]
+            out = (shape[0], shape[1] // k, shape[2] // k)
+        elif kind == "flatten":
+            out = (int(np.prod(shape)),)
+        elif kind in ("dense", "rnn"):
+            out = (spec[1],)
+        else:  # relu
+            out = shape
+        yield spec, shape, out
+        shape = out
+
+
+def build_net(arch: Arch, dtype: str, seed: int) -> nl.Sequential:
+    """nnlab's network for ``arch``, each layer with its default initialization, seeded."""
+    rng = np.random.default_rng(seed)
+    layers = []
+    for spec, shape, _ in walk(arch):
+        kind = spec[0]
+        if kind == "conv":
+            c_out, k, p = spec[1:]
+            layers.append(nl.Conv2D(shape[0], c_out, k, padding=p, rng=rng, dtype=dtype))
+        elif kind == "relu":
+            layers.append(nl.ReLU())
+        elif kind == "pool":
+            layers.append(nl.MaxPool2D(spec[1]))
+        elif kind == "flatten":
+            layers.append(nl.Flatten())
+        elif kind == "dense":
+            layers.append(nl.Dense(shape[0], spec[1], rng=rng, dtype=dtype))
+        elif kind == "rnn":
+            layers.append(nl.RNN(shape[1], spec[1], rng=rng, dtype=dtype))
+        else:
+            raise ValueError(f"unknown layer kind {kind!r} in {arch.key}")
+    return nl.Sequential(layers)
+
+
+def gemm_products(
+    arch: Arch,
+    batch: int,
+    rand: Callable[..., np.ndarray],
+    empty: Callable[..., np.ndarray],
+) -> list[Product]:
+    """The step's matrix products in step order (see the module docstring).
+
+    ``rand(*dims)`` returns an aligned array of random values, ``empty(*dims)`` an aligned
+    output. Transposed operands are views, as in nnlab, so BLAS gets the same calls.
+    """
+    n = batch
+    forward: list[Product] = []
+    backward: list[list[Product]] = []
+    for index, (spec, shape, out) in enumerate(walk(arch)):
+        kind, need_dx = spec[0], index > 0  # Sequential skips the first layer's dX
+        if kind == "conv":
+            c_out, k, _ = spec[1:]
+            K, P = shape[0] * k * k, out[1] * out[2] * n
+            cols, W_row, dZ = rand(K, P), rand(c_out, K), rand(c_out, P)
+            forward.append((W_row, cols, empty(c_out, P)))
+            products = [(dZ, cols.T, empty(c_out, K))]
+            if need_dx:
+                products.append((W_row.T, dZ, empty(K, P)))
+            backward.append(products)
+        elif kind == "dense":
+            n_in, n_out = shape[0], spec[1]
+            X, W, dZ = rand(n, n_in), rand(n_in, n_out), rand(n, n_out)
+            forward.append((X, W, empty(n, n_out)))
+            products = [(X.T, dZ, empty(n_in, n_out))]
+            if need_dx:
+                products.append((dZ, W.T, empty(n, n_in)))
+            backward.append(products)
+        elif kind == "rnn":
+            (T, n_in), h = shape, spec[1]
+            Xt, W_xh, W_hh = rand(T * n, n_in), rand(n_in, h), rand(h, h)
+            H, D, G, step = rand(T, n, h), rand(T, n, h), empty(T, n, h), empty(n, h)
+            forward.append((Xt, W_xh, empty(T * n, h)))
+            forward += [(H[t - 1], W_hh, step) for t in range(1, T)]
+            products = [(D[t], W_hh.T, G[t - 1]) for t in range(T - 1, 0, -1)]
+            D_flat = D.reshape(T * n, h)
+            products.append((Xt.T, D_flat, empty(n_in, h)))
+            products.append((H[:-1].reshape(-1, h).T, D[1:].reshape(-1, h), empty(h, h)))
+            if need_dx:
+                products.append((D_flat, W_xh.T, empty(T * n, n_in)))
+            backward.append(products)
+    return forward + [p for layer in reversed(backward) for p in layer]
+
+
+@functools.cache
+def _last_state_module() -> type:
+    """A torch module wrapping ``nn.RNN`` that outputs the last state, as nnlab's RNN does
+    with ``return_sequences=False`` (torch is imported here, lazily)."""
+    import torch
+
+    class LastState(torch.nn.Module):
+        def __init__(self, rnn: torch.nn.RNN) -> None:
+            super().__init__()
+            self.rnn = rnn
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            _, h_n = self.rnn(x)  # h_n: (num_layers = 1, N, h)
+            return h_n[-1]
+
+    return LastState
+
+
+def torch_module(layer: nl.Layer):
+    """The PyTorch module for an nnlab Conv2D, MaxPool2D, Flatten or RNN, with a copy of its
+    weights; None for any other layer.
+
+    nn.RNN has two biases (``b_ih + b_hh``): ``b_ih`` gets nnlab's ``b`` and ``b_hh`` zeros.
+    """
+    import torch
+
+    def copy(param, value: np.ndarray) -> None:
+        with torch.no_grad():
+            param.copy_(torch.from_numpy(np.ascontiguousarray(value)))
+
+    rnn_class = getattr(nl, "RNN", None)
+    if isinstance(layer, nl.Conv2D):
+        conv = torch.nn.Conv2d(
+            layer.in_channels,
+            layer.out_channels,
+            layer.kernel_size,
+            stride=layer.stride,
+            padding=layer.padding,
+            dtype=getattr(torch, layer.dtype.name),
+        )
+        copy(conv.weight, layer.W)
+        copy(conv.bias, layer.b)
+        return conv
+    if isinstance(layer, nl.MaxPool2D):
+        return torch.nn.MaxPool2d(layer.kernel_size, layer.stride)
+    if isinstance(layer, nl.Flatten):
+        return torch.nn.Flatten()
+    if rnn_class is not None and isinstance(layer, rnn_class):
+        rnn = torch.nn.RNN(
+            layer.n_in,
+            layer.n_hidden,
+            nonlinearity="tanh",
+            batch_first=True,
+            dtype=getattr(torch, layer.dtype.name),
+        )
+        copy(rnn.weight_ih_l0, layer.W_xh.T)
+        copy(rnn.weight_hh_l0, layer.W_hh.T)
+        copy(rnn.bias_ih_l0, layer.b)
+        copy(rnn.bias_hh_l0, np.zeros_like(layer.b))
+        return _last_state_module()(rnn)
+    return None
+
+
+def torch_grads(module) -> list[np.ndarray] | None:
+    """The gradients of a module made by :func:`torch_module`, as nnlab's parameters are
+    laid out (in ``flat_grads`` order); None for a module it did not make."""
+    import torch
+
+    if isinstance(module, torch.nn.Conv2d):
+        return [module.weight.grad.numpy().ravel(), module.bias.grad.numpy()]
+    if isinstance(module, _last_state_module()):
+        rnn = module.rnn
+        return [
+            rnn.weight_ih_l0.grad.T.numpy().ravel(),
+            rnn.weight_hh_l0.grad.T.numpy().ravel(),
+            rnn.bias_ih_l0.grad.numpy(),  # the gradient of b_ih + b_hh, nnlab's db
+        ]
+    return None
