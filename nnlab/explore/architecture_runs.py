@@ -116,8 +116,10 @@ def budget_models(channels: int = 8) -> dict[str, tuple]:
     largest whose parameter count does not exceed the CNN's.
     """
     budget = small_cnn(0, channels).n_params
-    one = max(h for h in range(1, 200) if 75 * h + 10 <= budget)  # 64h + h + 10h + 10
-    two = max(h for h in range(1, 200) if h * h + 76 * h + 10 <= budget)
+    one = (budget - 10) // 75  # 64h + h + 10h + 10 <= budget
+    two = int((-76 + np.sqrt(76**2 - 4 * (10 - budget))) // 2)  # h^2 + 76h + 10 <= budget
+    while two * two + 76 * two + 10 > budget:  # guard against rounding of the square root
+        two -= 1
     return {
         "cnn": (lambda seed: small_cnn(seed, channels), True),
         f"mlp 64-{one}-10": (lambda seed: mlp([64, one, 10], "relu", rng=seed), False),

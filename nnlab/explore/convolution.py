@@ -105,8 +105,13 @@ def plot_conv_maps(maps: dict, axes=None, *, title: str | None = None):
     ]
     for ax, (name, values, cmap) in zip(axes, panels, strict=True):
         bound = float(np.max(np.abs(values))) or 1.0
-        vmin = 0.0 if cmap == "gray_r" else -bound
-        image = ax.imshow(values, cmap=cmap, vmin=vmin, vmax=bound)
+        if cmap == "gray_r":  # the image: its own range (standardized pixels are signed)
+            vmin, vmax = float(np.min(values)), float(np.max(values))
+            if vmin == vmax:
+                vmin, vmax = vmin - 1.0, vmax + 1.0
+        else:  # signed maps: symmetric, so 0 is the middle colour
+            vmin, vmax = -bound, bound
+        image = ax.imshow(values, cmap=cmap, vmin=vmin, vmax=vmax)
         ax.set_title(name, fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])

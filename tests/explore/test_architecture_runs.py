@@ -124,11 +124,6 @@ def test_budget_models_for_the_chapter():
     assert mlp_params([64, 14, 14, 10]) == 1270 and mlp_params([64, 15, 15, 10]) == 1375
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="budget_models searches widths in range(1, 200): from 88 channels on, the one-layer "
-    "MLP stops at 199 units although wider ones fit the budget",
-)
 def test_budget_models_is_not_capped_at_199_units():
     budget = small_cnn(0, 96).n_params  # 16330: up to 217 units fit
     one = max(h for h in range(1, 1000) if mlp_params([64, h, 10]) <= budget)
