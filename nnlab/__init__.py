@@ -24,6 +24,7 @@ from .clipping import clip_grad_norm, grad_norm
 from .conv import Conv2D
 from .cost import flops
 from .data import load_digits, make_circles, make_moons, make_sine, make_spirals, make_xor
+from .dropout import Dropout
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .layers import Dense, Layer
 from .losses import BinaryCrossEntropy, Loss, MSELoss, SoftmaxCrossEntropy
@@ -46,6 +47,7 @@ __all__ = [
     "BinaryCrossEntropy",
     "Conv2D",
     "Dense",
+    "Dropout",
     "Flatten",
     "History",
     "Identity",
