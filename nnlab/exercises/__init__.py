@@ -51,6 +51,12 @@ changed in place is reported with the case that triggered it.
 ``check_clip_grad_norm(fn)``, ``fn(grads, max_norm) -> [clipped arrays]``, inputs unchanged
     per-tensor instead of global norm; element-wise np.clip; scaling up below max_norm; the
     squared, L1 or max norm; norm / max_norm; nan at zero gradients; grads changed in place.
+``check_dropout_backward(fn)``, ``fn(dA, mask, p) -> dX``, inverted dropout with a 0/1 mask
+    the scaling forgotten; 1/p instead of 1/(1 - p); (1 - p) multiplied; the mask left out or
+    inverted; a new random mask drawn in backward; dA or mask changed in place.
+``check_dense_flops(fn)``, ``fn(N, n_in, n_out) -> (forward, backward)``, as Dense.flops counts
+    a multiply-add as 1 FLOP; N left out (per-sample counts); forward and backward swapped;
+    the bias, db or dX forgotten; backward as exactly 2x forward; a dict or a single number.
 
 Each topic module also holds the reference solutions (``dense.dense_backward_solution``,
 ``initialization.he_init_solution``, ``clipping.clip_grad_norm_solution``, ...), which the
@@ -71,7 +77,9 @@ from ._feedback import Feedback
 from .activations import check_activation_backward
 from .clipping import check_clip_grad_norm
 from .conv import check_conv2d_dW
+from .cost import check_dense_flops
 from .dense import check_dense_backward
+from .dropout import check_dropout_backward
 from .initialization import check_he_init
 from .network import check_two_layer_backward
 from .numgrad import EPS_CHOICES, check_best_eps, check_numerical_gradient
@@ -87,6 +95,8 @@ __all__ = [
     "check_clip_grad_norm",
     "check_conv2d_dW",
     "check_dense_backward",
+    "check_dense_flops",
+    "check_dropout_backward",
     "check_grad_accumulation",
     "check_he_init",
     "check_numerical_gradient",

@@ -11,7 +11,9 @@ from nnlab.exercises import (
     activations,
     clipping,
     conv,
+    cost,
     dense,
+    dropout,
     initialization,
     network,
     numgrad,
@@ -46,6 +48,8 @@ CHECKERS = {
     "accumulation": (ex.check_grad_accumulation, value.backward_step_solution),
     "he_init": (ex.check_he_init, initialization.he_init_solution),
     "clip_grad_norm": (ex.check_clip_grad_norm, clipping.clip_grad_norm_solution),
+    "dropout": (ex.check_dropout_backward, dropout.dropout_backward_solution),
+    "dense_flops": (ex.check_dense_flops, cost.dense_flops_solution),
 }
 
 # The checkers whose learner function returns its result (the accumulation step does not).
