@@ -3,7 +3,9 @@
 Both train the same network (scikit-learn's default ``hidden_layer_sizes=(100,)``, ReLU) with
 the same recipe, MLPClassifier's defaults: Adam with lr 1e-3 on mini-batches of 200, float64,
 weights and biases drawn as scikit-learn draws them (uniform in +-sqrt(6 / (fan_in + fan_out))).
-A second nnlab run keeps ``nnlab.mlp``'s own initialization (He normal, zero bias).
+A second nnlab run keeps ``nnlab.mlp``'s own default initialization (He between hidden
+layers, ``fan_in_uniform`` for the first and the output layer, zero bias: chapter
+common-challenges chose it from this race).
 
 Each epoch ends with a test-accuracy check through the library's own predict; the clock runs
 from building the model to the first epoch whose check reaches the target, checks included.

@@ -115,7 +115,7 @@ def _digits(ax, digits: dict | None) -> None:
         return
     for key, label, color in (
         ("nnlab", "nnlab", COLORS["nnlab"]),
-        ("nnlab_he", "nnlab (He init)", "tab:purple"),
+        ("nnlab_he", "nnlab (default init)", "tab:purple"),
         ("sklearn", "MLPClassifier", COLORS["sklearn"]),
     ):
         s = digits.get(key)

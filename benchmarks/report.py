@@ -228,7 +228,7 @@ def _arch_section(rows: list[dict], skipped: list[dict]) -> list[str]:
 def _digits(digits: dict) -> list[str]:
     names = {
         "nnlab": "nnlab (MLPClassifier's init)",
-        "nnlab_he": "nnlab (its own He init)",
+        "nnlab_he": "nnlab (its own default init)",
         "sklearn": "MLPClassifier",
     }
     body = []

@@ -298,8 +298,17 @@ def mlp(
 ) -> Sequential:
     """Build a multilayer perceptron: Dense layers of ``sizes`` with ``activation`` between.
 
-    The output layer has no activation (losses work on logits). ``init`` defaults to
-    ``"xavier"`` for tanh/sigmoid and ``"he"`` otherwise. One ``rng`` seeds every layer.
+    The output layer has no activation (losses work on logits). One ``rng`` seeds every
+    layer. ``init`` (a name of :mod:`nnlab.init` or a callable) applies to every layer. By
+    default (``init=None``) it depends on the layer's place, as measured in the book's chapter
+    common-challenges:
+
+    - between two hidden layers: ``"he"`` for ReLU-like activations, ``"xavier"`` for tanh
+      and sigmoid, which keep the signal's scale through depth;
+    - the first layer (fed by the data) and the output layer: ``"fan_in_uniform"``
+      (PyTorch's default), small: the first logits are near 0, so the predictions start
+      near uniform. On the digits it reached 97% test accuracy from every seed tried, where
+      He everywhere missed on some.
 
     Examples
     --------
@@ -308,12 +317,16 @@ def mlp(
     if not isinstance(sizes, list | tuple) or len(sizes) < 2:
         raise ValueError(f"mlp: sizes must list at least 2 layer widths, got {sizes!r}.")
     get_activation(activation)  # fail early, with the message listing valid names
+    n_dense = len(sizes) - 1
     if init is None:
-        init = "xavier" if str(activation).lower() in ("tanh", "sigmoid") else "he"
+        hidden = "xavier" if str(activation).lower() in ("tanh", "sigmoid") else "he"
+        inits = ["fan_in_uniform" if k in (0, n_dense - 1) else hidden for k in range(n_dense)]
+    else:
+        inits = [init] * n_dense
     gen = as_rng(rng, owner="mlp")
     layers: list[Layer] = []
     for k, (a, b) in enumerate(itertools.pairwise(sizes)):
-        layers.append(Dense(a, b, init=init, rng=gen, dtype=dtype))
+        layers.append(Dense(a, b, init=inits[k], rng=gen, dtype=dtype))
         if k < len(sizes) - 2:
             layers.append(copy.deepcopy(get_activation(activation)))
     return Sequential(layers)

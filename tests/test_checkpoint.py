@@ -255,7 +255,8 @@ def small():
         (
             {"X": "wide"},
             ValueError,
-            r"^Dense\(3 -> 4, init='he'\) expected X of shape \(n_samples, 3\), got \(12, 4\)\.$",
+            r"^Dense\(3 -> 4, init='fan_in_uniform'\) expected X of shape \(n_samples, 3\), "
+            r"got \(12, 4\)\.$",
         ),
         (
             {"X": "1-D"},

@@ -250,7 +250,7 @@ def test_one_gradient_listed_twice_is_rejected_before_any_scaling():
 
 def train(max_norm: float | None, steps: int = 100) -> list[float]:
     X, Y = nl.make_sine(64, rng=0)
-    net = nl.mlp([1, 32, 32, 1], "relu", rng=0)
+    net = nl.mlp([1, 32, 32, 1], "relu", init="he", rng=0)
     loss = nl.MSELoss()
     opt = nl.SGD(net.parameters(), lr=0.5)  # far too large without clipping
     losses = []

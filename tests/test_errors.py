@@ -102,7 +102,7 @@ def test_unknown_init_and_activation_names():
     with pytest.raises(
         ValueError,
         match=r"unknown init 'kaiming'; expected one of 'he', "
-        r"'xavier', 'normal', 'zeros'",
+        r"'xavier', 'fan_in_uniform', 'normal', 'zeros'",
     ):
         nl.Dense(2, 3, init="kaiming")
     with pytest.raises(ValueError, match=r"unknown activation 'relu6'; expected one of .*'relu'"):

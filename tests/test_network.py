@@ -149,14 +149,32 @@ def test_astype_copies_weights_and_leaves_original_alone():
 def test_mlp_builder_and_repr():
     net = nl.mlp([2, 16, 3], "tanh", rng=0)
     assert [type(la).__name__ for la in net.layers] == ["Dense", "Tanh", "Dense"]
-    assert net.layers[0].init == "xavier"
+    assert net.layers[0].init == "fan_in_uniform"
     assert repr(net) == (
         "Sequential(\n"
-        "  (0): Dense(2 -> 16, init='xavier')  # 48 params\n"
+        "  (0): Dense(2 -> 16, init='fan_in_uniform')  # 48 params\n"
         "  (1): Tanh()\n"
-        "  (2): Dense(16 -> 3, init='xavier')  # 51 params\n"
+        "  (2): Dense(16 -> 3, init='fan_in_uniform')  # 51 params\n"
         ")  # 99 parameters"
     )
+
+
+@pytest.mark.parametrize(
+    ("activation", "hidden"),
+    [("relu", "he"), ("leaky_relu", "he"), ("tanh", "xavier"), ("sigmoid", "xavier")],
+)
+def test_mlp_default_init_depends_on_the_layer_place(activation, hidden):
+    net = nl.mlp([6, 32, 32, 32, 4], activation, rng=0)
+    inits = [la.init for la in net.layers if isinstance(la, nl.Dense)]
+    assert inits == ["fan_in_uniform", hidden, hidden, "fan_in_uniform"]
+    first, middle = net.layers[0].W, net.layers[2].W
+    assert np.abs(first).max() <= 1 / np.sqrt(6)  # U(-1/sqrt(n_in), 1/sqrt(n_in))
+    expected_std = np.sqrt(2 / 32) if hidden == "he" else np.sqrt(2 / 64)
+    assert abs(middle.std() / expected_std - 1) < 0.15
+    assert [la.init for la in nl.mlp([6, 32, 4], activation, init="he", rng=0).layers[::2]] == [
+        "he",
+        "he",
+    ]
 
 
 def test_flops_per_layer_follow_the_formula():
