@@ -33,6 +33,15 @@ module                     chapter                      what it holds
 ``architecture_runs``      architectures                MLPs of several depths, a small CNN and
                                                         MLPs of its parameter budget, scikit-learn,
                                                         trained on the digits from several seeds
+``pass_timing``            comparing-performance        FLOPs and times of each pass, the matrix-
+                                                        product rate, throughput of inference and
+                                                        training, the cost-split explorer
+``training_speed``         comparing-performance        batching and optimizers compared by steps
+                                                        and by seconds, accuracy against inference
+                                                        cost and its Pareto front
+``infographic``            infographic                  the two passes side by side, every number
+                                                        measured, as one figure, its alt text and
+                                                        its table
 =========================  ===========================  ============================================
 
 Every public name is re-exported here: ``from nnlab.explore import flops_table``. The
@@ -67,8 +76,24 @@ from .descent import (
     quadratic_regime,
 )
 from .flops import HIDDEN_WIDTHS, flops_explorer, flops_table, plot_flops
+from .infographic import (
+    draw_infographic,
+    infographic_alt,
+    infographic_numbers,
+    infographic_table,
+    save_infographic,
+)
 from .network_drawing import draw_network, network_layout
 from .pass_memory import BATCH_SIZES, memory_explorer, pass_memory, plot_pass_memory
+from .pass_timing import (
+    cost_explorer,
+    gemm_rate,
+    pass_costs,
+    plot_cost_split,
+    plot_roofline,
+    plot_throughput,
+    throughput,
+)
 from .signal_propagation import (
     ACTIVATION_NAMES,
     INITS,
@@ -81,10 +106,21 @@ from .signal_propagation import (
     propagation_explorer,
 )
 from .training_runs import DATASETS, OPTIMIZERS, train_run, training_explorer
+from .training_speed import (
+    BATCHING,
+    OPTIMIZER_SETTINGS,
+    batching_runs,
+    optimizer_runs,
+    pareto_front,
+    plot_curves,
+    plot_pareto,
+    size_sweep,
+)
 from .xor_network import XOR_WEIGHTS, plot_two_two_one, two_two_one, weights_explorer
 
 __all__ = [
     "ACTIVATION_NAMES",
+    "BATCHING",
     "BATCH_SIZES",
     "BOWL",
     "DATASETS",
@@ -92,48 +128,67 @@ __all__ = [
     "INITS",
     "KERNELS",
     "OPTIMIZERS",
+    "OPTIMIZER_SETTINGS",
     "XOR_WEIGHTS",
     "Step",
     "activation_explorer",
     "activation_profile",
     "backprop_steps",
+    "batching_runs",
     "bowl_grad",
     "bowl_loss",
     "budget_models",
     "conv_maps",
     "convolution_explorer",
+    "cost_explorer",
     "deep_mlp",
     "depth_sweep",
     "descent_explorer",
     "descent_path",
     "digits",
+    "draw_infographic",
     "draw_network",
     "draw_step",
     "flops_explorer",
     "flops_table",
+    "gemm_rate",
+    "infographic_alt",
+    "infographic_numbers",
+    "infographic_table",
     "init_study",
     "layer_statistics",
     "memory_explorer",
     "network_layout",
     "nnlab_vs_sklearn",
+    "optimizer_runs",
+    "pareto_front",
+    "pass_costs",
     "pass_memory",
     "plot_activation",
     "plot_band",
     "plot_conv_maps",
+    "plot_cost_split",
+    "plot_curves",
     "plot_depth_sweep",
     "plot_descent",
     "plot_flops",
     "plot_layer_histograms",
     "plot_layer_norms",
+    "plot_pareto",
     "plot_pass_memory",
     "plot_propagation",
+    "plot_roofline",
+    "plot_throughput",
     "plot_two_two_one",
     "propagation_explorer",
     "quadratic_regime",
+    "save_infographic",
+    "size_sweep",
     "sliding_conv",
     "small_cnn",
     "step_through",
     "steps_animation",
+    "throughput",
     "train_deep",
     "train_digits",
     "train_run",
