@@ -92,28 +92,31 @@ def optimizer_runs(problem: str, names=None, *, epochs: int = 15, seeds: int = 5
     -------
     dict
         Per optimizer: ``loss`` (seeds, epochs) mean training loss per epoch and
-        ``seconds`` (seeds,) wall-clock training time.
+        ``seconds`` (seeds, epochs) cumulative wall-clock training time at the end of each
+        epoch (so :func:`plot_curves` can draw loss against time).
     """
     out = {}
     for name in names or OPTIMIZER_SETTINGS:
-        losses, seconds = np.zeros((seeds, epochs)), np.zeros(seeds)
+        losses, seconds = np.zeros((seeds, epochs)), np.zeros((seeds, epochs))
         for seed in range(seeds):
             X, y, net = _problem(problem, seed)
             opt = OPTIMIZER_SETTINGS[name](net.parameters())
-            start = time.perf_counter()
-            history = fit(
-                net,
-                SoftmaxCrossEntropy(),
-                opt,
-                X,
-                y,
-                epochs=epochs,
-                batch_size=32,
-                rng=seed,
-                progress=False,
-            )
-            seconds[seed] = time.perf_counter() - start
-            losses[seed] = history["loss"]
+            shuffle, clock = np.random.default_rng(seed), 0.0
+            for epoch in range(epochs):  # one fit per epoch, to time each; same batches
+                start = time.perf_counter()
+                history = fit(
+                    net,
+                    SoftmaxCrossEntropy(),
+                    opt,
+                    X,
+                    y,
+                    epochs=1,
+                    batch_size=32,
+                    rng=shuffle,
+                    progress=False,
+                )
+                clock += time.perf_counter() - start
+                losses[seed, epoch], seconds[seed, epoch] = history["loss"][-1], clock
         out[name] = {"loss": losses, "seconds": seconds}
     return out
 
@@ -169,8 +172,9 @@ def size_sweep(
 
 
 def pareto_front(rows: list[dict], cost: str = "n_params", value: str = "accuracy") -> list[dict]:
-    """The rows no other row beats: none has a lower-or-equal ``cost`` and a higher
-    ``value`` (ties in both kept once). Sorted by cost."""
+    """The Pareto front: the rows that no other row dominates, sorted by cost. A row is
+    dominated when another costs no more and scores at least as much, one of the two strictly;
+    of rows equal in both, the first is kept."""
     ordered = sorted(rows, key=lambda r: (r[cost], -r[value]))
     front, best = [], -np.inf
     for row in ordered:

@@ -167,17 +167,21 @@ def test_optimizer_runs_on_the_digits(subset, fit_calls):
     runs = optimizer_runs("digits", epochs=2, seeds=2)
     assert list(runs) == list(OPTIMIZER_SETTINGS)
     for run in runs.values():
-        assert run["loss"].shape == (2, 2) and run["seconds"].shape == (2,)
+        assert run["loss"].shape == run["seconds"].shape == (2, 2)
         assert np.isfinite(run["loss"]).all()
         assert np.isfinite(run["seconds"]).all() and np.all(run["seconds"] > 0)
-    assert len(fit_calls) == 5 * 2
-    for call, (name, seed) in zip(
-        fit_calls, itertools.product(OPTIMIZER_SETTINGS, range(2)), strict=True
+    assert len(fit_calls) == 5 * 2 * 2  # one fit per epoch, so each epoch is timed
+    for call, (name, _seed, _epoch) in zip(
+        fit_calls, itertools.product(OPTIMIZER_SETTINGS, range(2), range(2)), strict=True
     ):
         kind, settings = EXPECTED_OPTIMIZERS[name]
         assert type(call.opt) is kind and {k: getattr(call.opt, k) for k in settings} == settings
-        assert call.kwargs == dict(epochs=2, batch_size=32, rng=seed, progress=False)
+        rng = call.kwargs.pop("rng")
+        assert isinstance(rng, np.random.Generator)  # one generator per run, across epochs
+        assert call.kwargs == dict(epochs=1, batch_size=32, progress=False)
         assert call.X is subset.X_train and call.y is subset.y_train
+    for run in runs.values():
+        assert np.all(np.diff(run["seconds"], axis=1) >= 0)  # cumulative
         assert dense_shapes(call.net) == [(64, 64), (64, 10)]
         assert isinstance(call.net.layers[1], nl.ReLU)
     # the same training, written out
@@ -194,7 +198,7 @@ def test_optimizer_runs_on_the_spirals_are_reproducible(fit_calls):
     runs = optimizer_runs("spirals", ["momentum", "adam"], epochs=2, seeds=2)
     assert list(runs) == ["momentum", "adam"]
     for seed in range(2):
-        call = fit_calls[seed]
+        call = fit_calls[2 * seed]  # two epochs, one fit each
         X, y = nl.make_spirals(300, rng=seed)
         np.testing.assert_array_equal(call.X, X)
         np.testing.assert_array_equal(call.y, y)
