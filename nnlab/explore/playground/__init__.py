@@ -1,0 +1,82 @@
+"""The TensorFlow Playground in a notebook, plus the backward pass (issue 16).
+
+Compute first, each part tested on its own, then the figures and the widget:
+
+=============  ===================================================================
+module         what it holds
+=============  ===================================================================
+``datasets``   circle, XOR, two Gaussians, spiral, moons; the regression sets
+               plane and multi-Gaussian; the seeded train/test split
+``features``   the feature map ``x1, x2, x1^2, x2^2, x1 x2, sin x1, sin x2``
+``config``     :class:`PlaygroundConfig`, every setting, validated; the +/- moves
+``model``      :class:`Playground`: network, SGD, ``step``/``reset``, loss histories,
+               per-layer gradient norms
+``maps``       every unit's activation and delta over a grid of the plane, in one
+               pass; :func:`benchmark_cycle`
+``explain``    "show the maths": the forward and backward pass at one point
+``export``     the run as a few lines of nnlab code
+``drawing``    the network with a heatmap per unit, the output map, the curves,
+               :func:`playground_animation`
+``widget``     :func:`playground`, the ipywidgets front end
+=============  ===================================================================
+
+The computation needs only NumPy; matplotlib and ipywidgets are imported when a figure or the
+widget is made.
+"""
+
+from __future__ import annotations
+
+from .config import (
+    ACTIVATIONS,
+    INITS,
+    L2_RATES,
+    LEARNING_RATES,
+    MAX_LAYERS,
+    MAX_UNITS,
+    PlaygroundConfig,
+)
+from .datasets import (
+    CLASSIFICATION,
+    DATASETS,
+    DOMAIN,
+    REGRESSION,
+    Split,
+    load_dataset,
+    make_dataset,
+    make_gaussians,
+    split_dataset,
+)
+from .explain import explain_point, point_numbers
+from .export import export_code
+from .features import FEATURES, features
+from .maps import Maps, benchmark_cycle, cycle, playground_maps
+from .model import Playground
+
+__all__ = [
+    "ACTIVATIONS",
+    "CLASSIFICATION",
+    "DATASETS",
+    "DOMAIN",
+    "FEATURES",
+    "INITS",
+    "L2_RATES",
+    "LEARNING_RATES",
+    "MAX_LAYERS",
+    "MAX_UNITS",
+    "REGRESSION",
+    "Maps",
+    "Playground",
+    "PlaygroundConfig",
+    "Split",
+    "benchmark_cycle",
+    "cycle",
+    "explain_point",
+    "export_code",
+    "features",
+    "load_dataset",
+    "make_dataset",
+    "make_gaussians",
+    "playground_maps",
+    "point_numbers",
+    "split_dataset",
+]

@@ -1,0 +1,237 @@
+"""'Show the maths': the forward and backward pass for one point of the plane, with the
+playground's current numbers, as LaTeX (for ``ipywidgets.HTMLMath``) or plain text."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...activations import Activation
+from .features import feature_label, features
+from .maps import nearest_targets
+from .model import Playground, forward_layers, output_of, sample_deltas, sample_loss
+
+# f'(Z) written through what the forward pass computed, as the book does.
+SLOPES = {
+    "tanh": (r"1 - \left(A^{[l]}\right)^2", "1 - A[l]^2"),
+    "sigmoid": (r"A^{[l]} \odot \left(1 - A^{[l]}\right)", "A[l] * (1 - A[l])"),
+    "relu": (r"\mathbb{1}\left[Z^{[l]} > 0\right]", "(Z[l] > 0)"),
+    "linear": ("1", "1"),
+}
+NAMES = {"tanh": r"\tanh", "sigmoid": r"\sigma", "relu": r"\operatorname{relu}", "linear": ""}
+
+
+def _point(x) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    if x.shape != (2,) or not np.isfinite(x).all():
+        raise ValueError(f"explain_point expected a finite point (x1, x2), got {x.tolist()!r}.")
+    return x
+
+
+def point_numbers(pg: Playground, x, y=None) -> dict:
+    """Every number of one forward and backward pass for the single sample ``(x, y)``.
+
+    Parameters
+    ----------
+    pg : Playground
+    x : (x1, x2)
+    y : float, optional
+        The target: 0 or 1 (classification) or a real value. Default: the target of the
+        training point nearest ``x``, as in the delta maps of :func:`playground_maps`.
+
+    Returns
+    -------
+    dict
+        ``x`` (2,), ``y``, ``features`` ``A^[0]`` (n_0,); per layer ``l = 1..m`` (lists,
+        input side first): ``W`` (n_{l-1}, n_l), ``b`` (n_l,), ``Z`` (n_l,), ``A`` (n_l,) (the
+        last is the output), ``delta`` (n_l,), ``slope`` ``f'(Z^[l])`` (n_l,) for the hidden
+        layers, ``dW`` ``A^[l-1]^T delta^[l]`` and ``db`` ``delta^[l]``; ``output`` and
+        ``loss`` (floats). The deltas are those of the loss of this one sample.
+
+    Raises
+    ------
+    ValueError
+        For a point that is not two finite numbers, or a classification target other than 0
+        or 1.
+    """
+    x = _point(x)
+    if y is None:
+        y = nearest_targets(x[None], pg.split.X_train, pg.split.y_train)[0]
+    y = float(y)
+    if pg.task == "classification" and y not in (0.0, 1.0):
+        raise ValueError(f"explain_point: a classification target must be 0 or 1, got {y:g}.")
+    if not np.isfinite(y):
+        raise ValueError(f"explain_point: the target must be finite, got {y}.")
+    A0 = features(x[None], pg.config.features)
+    Zs, As = forward_layers(pg.net, A0)
+    deltas = sample_deltas(pg.net, pg.task, Zs, np.array([y]))
+    out = output_of(pg.task, Zs[-1])
+    acts = [la for la in pg.net.layers if isinstance(la, Activation)]
+    return {
+        "x": x,
+        "y": y,
+        "features": A0[0],
+        "W": [la.W.copy() for la in pg.dense],
+        "b": [la.b.copy() for la in pg.dense],
+        "Z": [Z[0] for Z in Zs],
+        "A": [A[0] for A in As[1:]] + [out[0]],
+        "slope": [act.df(Z)[0] for act, Z in zip(acts, Zs, strict=False)],
+        "delta": [d[0] for d in deltas],
+        "dW": [np.outer(A[0], d[0]) for A, d in zip(As, deltas, strict=True)],
+        "db": [d[0] for d in deltas],
+        "output": float(out[0, 0]),
+        "loss": float(sample_loss(pg.task, Zs[-1], y)[0, 0]),
+    }
+
+
+def _num(v: float) -> str:
+    return f"{v:.4f}"
+
+
+def _target(n: dict, classify: bool) -> str:
+    return str(int(n["y"])) if classify else _num(n["y"])
+
+
+def _tex(M) -> str:
+    rows = np.atleast_2d(M)
+    body = r" \\ ".join(" & ".join(_num(v) for v in row) for row in rows)
+    return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
+
+
+def _txt(M) -> str:
+    M = np.asarray(M)
+    if M.ndim == 1:
+        return "[" + ", ".join(_num(v) for v in M) + "]"
+    return "[" + ", ".join(_txt(row) for row in M) + "]"
+
+
+def explain_point(pg: Playground, x, y=None, *, latex: bool = True, weights: bool = True) -> str:
+    """The forward equations and the backward deltas at one point, with the current numbers.
+
+    Parameters
+    ----------
+    pg : Playground
+    x : (x1, x2)
+    y : float, optional
+        The target (default: the nearest training point's; see :func:`point_numbers`).
+    latex : bool, default True
+        LaTeX in ``$$...$$`` blocks (for ``ipywidgets.HTMLMath`` or Markdown), else plain text.
+    weights : bool, default True
+        Write out every ``W^[l]`` and ``b^[l]`` in the forward equations (and the gradient
+        ``dW^[l]`` in the backward ones), not only the results.
+
+    Returns
+    -------
+    str
+
+    Notes
+    -----
+    Forward (book eq. ``fp-layer``): ``Z^[l] = A^[l-1] W^[l] + b^[l]``, ``A^[l] = f(Z^[l])``;
+    the output is ``sigma(Z^[m])`` (classification) or ``Z^[m]`` (regression). Backward:
+    ``delta^[m] = y_hat - y`` (cross-entropy on the logit; ``2 (y_hat - y)`` for squared
+    error), ``delta^[l] = (delta^[l+1] W^[l+1]^T) * f'(Z^[l])`` (book eq. ``bp-delta``),
+    ``dW^[l] = A^[l-1]^T delta^[l]``, ``db^[l] = delta^[l]``, all for this one sample.
+
+    Examples
+    --------
+    >>> pg = Playground()
+    >>> "Z^{[1]}" in explain_point(pg, (0.5, -1.0))
+    True
+    """
+    n = point_numbers(pg, x, y)
+    act = pg.config.activation
+    m = len(n["Z"])
+    classify = pg.task == "classification"
+    if latex:
+        return _latex(n, pg, act, m, classify, weights)
+    return _text(n, pg, act, m, classify, weights)
+
+
+def _latex(n: dict, pg: Playground, act: str, m: int, classify: bool, weights: bool) -> str:
+    f = NAMES[act]
+    names = " & ".join(feature_label(s) for s in pg.config.features)
+    x1, x2 = n["x"]
+    lines = [
+        f"<b>Forward pass</b> at $(x_1, x_2) = ({_num(x1)}, {_num(x2)})$, target "
+        f"$y = {_target(n, classify)}$:",
+        rf"$$A^{{[0]}} = \begin{{bmatrix}} {names} \end{{bmatrix}} = {_tex(n['features'])}$$",
+    ]
+    for k in range(m):
+        i, prev = k + 1, _tex(n["A"][k - 1] if k else n["features"])
+        terms = f" = {prev} {_tex(n['W'][k])} + {_tex(n['b'][k])}" if weights else ""
+        z = _tex(n["Z"][k])
+        lines.append(rf"$$Z^{{[{i}]}} = A^{{[{k}]}} W^{{[{i}]}} + b^{{[{i}]}}{terms} = {z}$$")
+        if k < m - 1:
+            lines.append(rf"$$A^{{[{i}]}} = {f}\left(Z^{{[{i}]}}\right) = {_tex(n['A'][k])}$$")
+    if classify:
+        lines.append(rf"$$\hat y = \sigma\left(Z^{{[{m}]}}\right) = {_num(n['output'])}$$")
+        bce = r"-\left(y \log \hat y + (1 - y) \log(1 - \hat y)\right)"
+        lines.append(rf"$$\ell = {bce} = {_num(n['loss'])}$$")
+    else:
+        lines.append(rf"$$\hat y = Z^{{[{m}]}} = {_num(n['output'])}$$")
+        lines.append(rf"$$\ell = (\hat y - y)^2 = {_num(n['loss'])}$$")
+    lines.append(
+        r"<b>Backward pass</b> (deltas $\delta^{[l]} = \partial \ell / \partial Z^{[l]}$ of "
+        "this one sample):"
+    )
+    rule = r"\hat y - y" if classify else r"2(\hat y - y)"
+    lines.append(rf"$$\delta^{{[{m}]}} = {rule} = {_tex(n['delta'][-1])}$$")
+    slope = SLOPES[act][0]
+    for k in range(m - 2, -1, -1):
+        i = k + 1
+        back = n["delta"][k + 1] @ n["W"][k + 1].T
+        lines.append(
+            rf"$$\delta^{{[{i}]}} = \left(\delta^{{[{i + 1}]}} W^{{[{i + 1}]\top}}\right) \odot "
+            rf"f'\left(Z^{{[{i}]}}\right) = {_tex(back)} \odot {_tex(n['slope'][k])} = "
+            rf"{_tex(n['delta'][k])}, \quad f'\left(Z^{{[{i}]}}\right) = "
+            + slope.replace("[l]", f"[{i}]")
+            + "$$"
+        )
+    if weights:
+        for k in range(m):
+            i = k + 1
+            lines.append(
+                rf"$$\frac{{\partial \ell}}{{\partial W^{{[{i}]}}}} = A^{{[{k}]\top}} "
+                rf"\delta^{{[{i}]}} = {_tex(n['dW'][k])}, \quad "
+                rf"\frac{{\partial \ell}}{{\partial b^{{[{i}]}}}} = \delta^{{[{i}]}}$$"
+            )
+    return "\n".join(lines)
+
+
+def _text(n: dict, pg: Playground, act: str, m: int, classify: bool, weights: bool) -> str:
+    x1, x2 = n["x"]
+    lines = [
+        f"Forward pass at (x1, x2) = ({_num(x1)}, {_num(x2)}), target y = {_target(n, classify)}",
+        f"A[0] = [{', '.join(pg.config.features)}] = {_txt(n['features'])}",
+    ]
+    for k in range(m):
+        i = k + 1
+        prev = _txt(n["A"][k - 1] if k else n["features"])
+        if weights:
+            lines.append(f"  W[{i}] = {_txt(n['W'][k])}, b[{i}] = {_txt(n['b'][k])}")
+        lines.append(
+            f"Z[{i}] = A[{k}] W[{i}] + b[{i}] = {prev} W[{i}] + b[{i}] = {_txt(n['Z'][k])}"
+        )
+        if k < m - 1:
+            lines.append(f"A[{i}] = {act}(Z[{i}]) = {_txt(n['A'][k])}")
+    if classify:
+        lines.append(f"y_hat = sigmoid(Z[{m}]) = {_num(n['output'])}")
+        lines.append(f"loss = -(y log y_hat + (1 - y) log(1 - y_hat)) = {_num(n['loss'])}")
+    else:
+        lines.append(f"y_hat = Z[{m}] = {_num(n['output'])}")
+        lines.append(f"loss = (y_hat - y)^2 = {_num(n['loss'])}")
+    lines.append("Backward pass (delta[l] = d loss / d Z[l] for this one sample)")
+    rule = "y_hat - y" if classify else "2 (y_hat - y)"
+    lines.append(f"delta[{m}] = {rule} = {_txt(n['delta'][-1])}")
+    slope = SLOPES[act][1]
+    for k in range(m - 2, -1, -1):
+        i = k + 1
+        back = n["delta"][k + 1] @ n["W"][k + 1].T
+        lines.append(
+            f"delta[{i}] = (delta[{i + 1}] W[{i + 1}]^T) * f'(Z[{i}]) = {_txt(back)} * "
+            f"{_txt(n['slope'][k])} = {_txt(n['delta'][k])}, f'(Z[{i}]) = "
+            + slope.replace("[l]", f"[{i}]")
+        )
+    if weights:
+        for k in range(m):
+            lines.append(f"dW[{k + 1}] = A[{k}]^T delta[{k + 1}] = {_txt(n['dW'][k])}")
+    return "\n".join(lines)
