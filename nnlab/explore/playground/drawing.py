@@ -1,0 +1,315 @@
+"""The playground's figure: the network with a heatmap in each unit and edges drawn by weight,
+the output over the plane with the data, the loss curves and the per-layer gradient norms;
+and :func:`playground_animation`, the widget's static counterpart.
+
+Every number drawn comes from :class:`~.model.Playground` and :func:`~.maps.playground_maps`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...viz import _plt
+from ..network_drawing import network_layout
+from .config import PlaygroundConfig
+from .features import FEATURES, feature_label
+from .maps import Maps, playground_maps
+from .model import Playground
+
+# The TensorFlow Playground's colours: orange for negative (class 0), blue for positive.
+NEGATIVE, NEUTRAL, POSITIVE = "#f59322", "#e8eaeb", "#0877bd"
+VIEWS = ("activations", "deltas")
+SPIRAL = PlaygroundConfig(dataset="spiral", features=tuple(FEATURES), hidden=(8, 8), lr=0.03)
+
+
+def colormap():
+    """Orange (negative, class 0) -> light grey (0) -> blue (positive, class 1)."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    return LinearSegmentedColormap.from_list("playground", [NEGATIVE, NEUTRAL, POSITIVE])
+
+
+def _symmetric(values: np.ndarray) -> float:
+    top = float(np.max(np.abs(values))) if values.size else 0.0
+    return top if np.isfinite(top) and top > 0 else 1.0
+
+
+def _check_view(view: str) -> str:
+    if view not in VIEWS:
+        raise ValueError(
+            f"playground: unknown view {view!r}; expected one of "
+            + ", ".join(repr(v) for v in VIEWS)
+            + "."
+        )
+    return view
+
+
+def draw_unit_network(pg: Playground, maps: Maps, ax=None, *, view: str = "activations"):
+    """The network, each unit drawn as its map over the plane, each edge by its weight.
+
+    Inputs show their feature; hidden units and the output show ``A^[l]`` (``view=
+    "activations"``) or the delta maps ``delta^[l]`` (``view="deltas"``). Each map has its own
+    symmetric colour range, so a small delta is as visible as a large one; the output's
+    probability runs from 0 (orange) to 1 (blue). Edges are blue for positive weights, orange
+    for negative, as wide as ``|w|`` relative to the largest.
+
+    Returns
+    -------
+    matplotlib Axes
+        One image per unit, one line per weight (a LineCollection).
+    """
+    from matplotlib.collections import LineCollection
+    from matplotlib.patches import Rectangle
+
+    _check_view(view)
+    ax = ax or _plt().gca()
+    sizes = pg.config.sizes
+    units, _ = network_layout(sizes, bias=False, dx=2.4)
+    units = [u * [1.0, 1.3] for u in units]
+    half = 0.45
+    cmap = colormap()
+    layer_maps = [maps.inputs, *(maps.delta if view == "deltas" else maps.A)]
+    weights = [la.W for la in pg.dense]
+    wmax = _symmetric(np.concatenate([W.ravel() for W in weights]))
+    segments, colors, widths = [], [], []
+    for k, W in enumerate(weights):
+        for i, p in enumerate(units[k]):
+            for j, q in enumerate(units[k + 1]):
+                segments.append([(p[0] + half, p[1]), (q[0] - half, q[1])])
+                colors.append(POSITIVE if W[i, j] > 0 else NEGATIVE)
+                widths.append(0.3 + 4.0 * min(abs(W[i, j]) / wmax, 1.0))
+    ax.add_collection(LineCollection(segments, colors=colors, linewidths=widths, zorder=1))
+    probability = pg.task == "classification" and view == "activations"
+    for k, (layer, values) in enumerate(zip(units, layer_maps, strict=True)):
+        last = k == len(units) - 1
+        for i, (x, y) in enumerate(layer):
+            img = values[i]
+            lo, hi = (0.0, 1.0) if last and probability else (-_symmetric(img), _symmetric(img))
+            ax.imshow(
+                img,
+                origin="lower",
+                extent=(x - half, x + half, y - half, y + half),
+                cmap=cmap,
+                vmin=lo,
+                vmax=hi,
+                interpolation="bilinear",
+                zorder=2,
+            )
+            ax.add_patch(
+                Rectangle(
+                    (x - half, y - half),
+                    2 * half,
+                    2 * half,
+                    fill=False,
+                    ec="#555555",
+                    lw=0.8,
+                    zorder=3,
+                )
+            )
+            if k == 0:
+                label = f"${feature_label(pg.config.features[i])}$"
+                ax.text(x - half - 0.1, y, label, ha="right", va="center", fontsize=9)
+    top = max(u[0, 1] for u in units) + half + 0.2
+    m = len(units) - 1
+    what = r"$\delta^{[l]}$" if view == "deltas" else "$A^{[l]}$"
+    names = ["features", *(f"hidden {k}" for k in range(1, m)), "output"]
+    for layer, name in zip(units, names, strict=True):
+        ax.text(layer[0, 0], top, name, ha="center", va="bottom", fontsize=9, color="#444444")
+    bottom = min(u[-1, 1] for u in units) - half - 0.2
+    ax.set_xlim(units[0][0, 0] - 1.6, units[-1][0, 0] + half + 0.2)
+    ax.set_ylim(bottom, top + 0.5)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(f"each unit over the plane: {what}", fontsize=10)
+    return ax
+
+
+def plot_output(
+    pg: Playground, maps: Maps, ax=None, *, show_test: bool = True, discretize: bool = False
+):
+    """The output over the plane (P(class 1), or the prediction) with the training points
+    (white edges) and, with ``show_test``, the test points (black edges); ``discretize``
+    shows the predicted class (or the sign of the prediction) instead."""
+    ax = ax or _plt().gca()
+    cmap, d = colormap(), pg.domain
+    classify = pg.task == "classification"
+    out = maps.output
+    if discretize:
+        out = (out > 0.5).astype(float) if classify else np.sign(out)
+    top = 1.0 if classify else _symmetric(np.concatenate([pg.split.y_train, pg.split.y_test]))
+    lo = 0.0 if classify else -top
+    ax.imshow(
+        out,
+        origin="lower",
+        extent=(-d, d, -d, d),
+        cmap=cmap,
+        vmin=lo,
+        vmax=top,
+        alpha=0.75,
+        interpolation="bilinear",
+    )
+    parts = [(pg.split.X_train, pg.split.y_train, "white", "train")]
+    if show_test:
+        parts.append((pg.split.X_test, pg.split.y_test, "black", "test"))
+    for X, y, edge, label in parts:
+        ax.scatter(
+            X[:, 0],
+            X[:, 1],
+            c=y,
+            cmap=cmap,
+            vmin=lo,
+            vmax=top,
+            s=11,
+            edgecolors=edge,
+            linewidths=0.5,
+            label=label,
+        )
+    ax.set(xlim=(-d, d), ylim=(-d, d), aspect="equal")
+    ax.set_xlabel("$x_1$", fontsize=9)
+    ax.set_ylabel("$x_2$", fontsize=9)
+    ax.tick_params(labelsize=8)
+    what = "P(class 1)" if classify else "prediction"
+    ax.set_title(f"output: {what}, epoch {pg.epoch}", fontsize=10)
+    return ax
+
+
+def plot_losses(pg: Playground, ax=None):
+    """Training and test loss after each epoch (epoch 0: at initialization)."""
+    ax = ax or _plt().gca()
+    epochs = np.arange(len(pg.train_loss))
+    ax.plot(epochs, pg.train_loss, color="#333333", lw=1.4, label="train")
+    ax.plot(epochs, pg.test_loss, color="#999999", lw=1.4, ls="--", label="test")
+    ax.set_xlabel("epoch", fontsize=9)
+    ax.tick_params(labelsize=8)
+    ax.legend(fontsize=8, loc="upper right")
+    name = "cross-entropy" if pg.task == "classification" else "squared error"
+    ax.set_title(f"{name}: train {pg.train_loss[-1]:.3f}, test {pg.test_loss[-1]:.3f}", fontsize=10)
+    return ax
+
+
+def plot_grad_norms(pg: Playground, ax=None):
+    """``||dW^[l]||_F`` of the training loss per layer, after the last epoch (on a log scale
+    when they span more than a factor 30)."""
+    ax = ax or _plt().gca()
+    norms = pg.grad_norms[-1]
+    layers = np.arange(1, len(norms) + 1)
+    ax.bar(layers, norms, color=POSITIVE, width=0.6)
+    finite = np.all(np.isfinite(norms)) and np.all(norms > 0)
+    if finite and norms.max() > 30 * norms.min():  # vanishing or exploding: log scale
+        ax.set_yscale("log")
+    ax.set_xticks(layers, [str(k) for k in layers])
+    ax.set_xlabel("layer l", fontsize=9)
+    ax.tick_params(labelsize=8)
+    ax.set_title(r"gradient norms $\|\partial L / \partial W^{[l]}\|_F$", fontsize=10)
+    return ax
+
+
+def draw_playground(
+    pg: Playground,
+    fig=None,
+    *,
+    maps: Maps | None = None,
+    grid: int = 50,
+    view: str = "activations",
+    show_test: bool = True,
+    discretize: bool = False,
+) -> dict:
+    """The whole playground in one figure (cleared first): the unit network on the left;
+    the output map, the loss curves and the gradient norms on the right.
+
+    Parameters
+    ----------
+    pg : Playground
+    fig : matplotlib Figure, optional
+        A pyplot figure or a bare ``matplotlib.figure.Figure``; default a new pyplot figure.
+    maps : Maps, optional
+        Default ``playground_maps(pg, grid)``.
+    view : {"activations", "deltas"}
+    show_test, discretize : bool
+        See :func:`plot_output`.
+
+    Returns
+    -------
+    dict
+        The axes: ``network``, ``output``, ``loss``, ``grads``.
+    """
+    _check_view(view)
+    fig = fig if fig is not None else _plt().figure(figsize=(12, 6.2))
+    fig.clear()
+    maps = maps if maps is not None else playground_maps(pg, grid)
+    spec = fig.add_gridspec(
+        3,
+        2,
+        width_ratios=(1.7, 1),
+        height_ratios=(2.2, 1, 1),
+        hspace=0.6,
+        wspace=0.12,
+        left=0.02,
+        right=0.98,
+        top=0.94,
+        bottom=0.08,
+    )
+    axes = {
+        "network": fig.add_subplot(spec[:, 0]),
+        "output": fig.add_subplot(spec[0, 1]),
+        "loss": fig.add_subplot(spec[1, 1]),
+        "grads": fig.add_subplot(spec[2, 1]),
+    }
+    draw_unit_network(pg, maps, axes["network"], view=view)
+    plot_output(pg, maps, axes["output"], show_test=show_test, discretize=discretize)
+    plot_losses(pg, axes["loss"])
+    plot_grad_norms(pg, axes["grads"])
+    return axes
+
+
+def playground_animation(
+    config: PlaygroundConfig | None = None,
+    steps: int = 300,
+    every: int = 10,
+    *,
+    grid: int = 40,
+    view: str = "activations",
+):
+    """A training run drawn every ``every`` epochs, from epoch 0 to ``steps``: the widget's
+    static counterpart. Turn it into HTML with :func:`nnlab.viz.animation_html`.
+
+    Parameters
+    ----------
+    config : PlaygroundConfig, optional
+        Default :data:`SPIRAL`: the spiral, all seven features, two hidden layers of 8 tanh
+        units, learning rate 0.03, batches of 10.
+    steps, every : int
+        Epochs in all, and between two frames.
+    grid : int
+        Points per side of every map.
+    view : {"activations", "deltas"}
+
+    Returns
+    -------
+    matplotlib.animation.FuncAnimation
+        ``steps // every + 1`` frames. Each frame trains up to its epoch (from a reset when
+        asked for an earlier one), so the frames can be drawn again in any order.
+    """
+    from matplotlib.animation import FuncAnimation
+
+    _check_view(view)
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise ValueError(f"playground_animation: steps must be an int >= 1, got {steps!r}.")
+    if isinstance(every, bool) or not isinstance(every, int) or not 1 <= every <= steps:
+        raise ValueError(
+            f"playground_animation: every must be an int in [1, steps={steps}], got {every!r}."
+        )
+    pg = Playground(config if config is not None else SPIRAL)
+    fig = _plt().figure(figsize=(11, 5.6))
+
+    def frame(epoch: int):
+        if epoch < pg.epoch:
+            pg.reset()
+        if epoch > pg.epoch:
+            pg.step(epoch - pg.epoch)
+        draw_playground(pg, fig, grid=grid, view=view)
+        return []
+
+    return FuncAnimation(
+        fig, frame, frames=list(range(0, steps + 1, every)), interval=250, blit=False
+    )
