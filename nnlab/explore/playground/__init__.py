@@ -46,11 +46,21 @@ from .datasets import (
     make_gaussians,
     split_dataset,
 )
+from .drawing import (
+    SPIRAL,
+    draw_playground,
+    draw_unit_network,
+    playground_animation,
+    plot_grad_norms,
+    plot_losses,
+    plot_output,
+)
 from .explain import explain_point, point_numbers
 from .export import export_code
 from .features import FEATURES, features
 from .maps import Maps, benchmark_cycle, cycle, playground_maps
 from .model import Playground
+from .widget import playground
 
 __all__ = [
     "ACTIVATIONS",
@@ -64,19 +74,27 @@ __all__ = [
     "MAX_LAYERS",
     "MAX_UNITS",
     "REGRESSION",
+    "SPIRAL",
     "Maps",
     "Playground",
     "PlaygroundConfig",
     "Split",
     "benchmark_cycle",
     "cycle",
+    "draw_playground",
+    "draw_unit_network",
     "explain_point",
     "export_code",
     "features",
     "load_dataset",
     "make_dataset",
     "make_gaussians",
+    "playground",
+    "playground_animation",
     "playground_maps",
+    "plot_grad_norms",
+    "plot_losses",
+    "plot_output",
     "point_numbers",
     "split_dataset",
 ]

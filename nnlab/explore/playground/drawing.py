@@ -269,6 +269,7 @@ def playground_animation(
     *,
     grid: int = 40,
     view: str = "activations",
+    figsize: tuple[float, float] = (11, 5.6),
 ):
     """A training run drawn every ``every`` epochs, from epoch 0 to ``steps``: the widget's
     static counterpart. Turn it into HTML with :func:`nnlab.viz.animation_html`.
@@ -283,6 +284,7 @@ def playground_animation(
     grid : int
         Points per side of every map.
     view : {"activations", "deltas"}
+    figsize : (float, float)
 
     Returns
     -------
@@ -300,7 +302,7 @@ def playground_animation(
             f"playground_animation: every must be an int in [1, steps={steps}], got {every!r}."
         )
     pg = Playground(config if config is not None else SPIRAL)
-    fig = _plt().figure(figsize=(11, 5.6))
+    fig = _plt().figure(figsize=figsize)
 
     def frame(epoch: int):
         if epoch < pg.epoch:

@@ -1,0 +1,339 @@
+"""The playground widget: the TensorFlow Playground's controls over a :class:`Playground`.
+
+Thin wiring only: every number comes from :class:`~.model.Playground`, the maps from
+:func:`~.maps.playground_maps`, the figure from :func:`~.drawing.draw_playground`, the maths
+from :func:`~.explain.explain_point` and the code from :func:`~.export.export_code`. The
+figure is drawn on a bare ``matplotlib.figure.Figure`` and shown as a PNG in an
+``ipywidgets.Image``, so the play loop can run in a background thread while the buttons stay
+responsive.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+
+from ...viz import _plt
+from .._widgets import FULL_LABEL, ipywidgets
+from .config import ACTIVATIONS, INITS, L2_RATES, LEARNING_RATES, PlaygroundConfig
+from .datasets import DATASETS
+from .drawing import VIEWS, draw_playground
+from .explain import explain_point
+from .export import export_code
+from .features import FEATURES
+from .maps import playground_maps
+from .model import Playground
+
+
+def _button(w, description: str, tooltip: str, width: str = "auto", style: str = ""):
+    return w.Button(
+        description=description, tooltip=tooltip, button_style=style, layout=w.Layout(width=width)
+    )
+
+
+def playground(
+    config: PlaygroundConfig | None = None, *, data=None, grid: int = 40, steps_per_frame: int = 10
+):
+    """The TensorFlow Playground in a notebook, with the backward pass shown as well.
+
+    Parameters
+    ----------
+    config : PlaygroundConfig, optional
+        The starting settings (default: circle, x1 and x2, two hidden layers of 4 tanh units).
+    data : (X, y), optional
+        Your own points (see :class:`Playground`); adds "custom" to the data menu.
+    grid : int, default 40
+        Points per side of every map.
+    steps_per_frame : int, default 10
+        Epochs between two frames while playing.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        The widget. Its attributes give the state and the handlers, so a test (or a script)
+        can drive it without a browser: ``playground`` (the :class:`Playground`),
+        ``controls`` (dict of the control widgets), ``step``, ``reset``, ``play``,
+        ``pause``, ``run_frames(n)`` (n frames of play, synchronously), ``add_layer``,
+        ``remove_layer``, ``add_unit(l)``, ``remove_unit(l)``, ``export``, ``redraw``,
+        ``status``, ``maths``, ``code``, ``image``.
+
+    Notes
+    -----
+    Play trains ``steps_per_frame`` epochs and redraws, in a background thread, until Pause.
+    Needs a running kernel; :func:`playground_animation` is its static counterpart.
+    """
+    w = ipywidgets()
+    _plt()  # fail early, with the install hint, if matplotlib is missing
+    from matplotlib.figure import Figure
+
+    pg = Playground(config if config is not None else PlaygroundConfig(), data=data)
+    c = pg.config
+    lock = threading.Lock()
+    run = {"on": False, "thread": None, "quiet": False}
+    fig = Figure(figsize=(11, 5.6))
+    d = pg.domain
+
+    datasets = [*DATASETS, "custom"] if data is not None else list(DATASETS)
+    controls = {
+        "dataset": w.Dropdown(options=datasets, value=c.dataset, description="data"),
+        "noise": w.FloatSlider(value=c.noise, min=0.0, max=0.5, step=0.05, description="noise"),
+        "train_ratio": w.FloatSlider(
+            value=c.train_ratio,
+            min=0.1,
+            max=0.9,
+            step=0.1,
+            description="train ratio",
+            style=FULL_LABEL,
+        ),
+        "batch_size": w.IntSlider(
+            value=c.batch_size, min=1, max=30, description="batch size", style=FULL_LABEL
+        ),
+        "activation": w.Dropdown(
+            options=list(ACTIVATIONS), value=c.activation, description="activation"
+        ),
+        "lr": w.Dropdown(
+            options=list(LEARNING_RATES), value=c.lr, description="learning rate", style=FULL_LABEL
+        ),
+        "l2": w.Dropdown(options=list(L2_RATES), value=c.l2, description="L2", style=FULL_LABEL),
+        "init": w.Dropdown(options=list(INITS), value=c.init, description="init"),
+        "view": w.ToggleButtons(
+            options=list(VIEWS),
+            value="activations",
+            tooltips=["forward: A^[l]", "backward: delta^[l]"],
+        ),
+        "show_test": w.Checkbox(value=True, description="show test data", indent=False),
+        "discretize": w.Checkbox(value=False, description="discretize output", indent=False),
+        "x1": w.FloatSlider(value=0.5, min=-d, max=d, step=0.05, description="x1"),
+        "x2": w.FloatSlider(value=-1.0, min=-d, max=d, step=0.05, description="x2"),
+        "weights": w.Checkbox(value=False, description="write out W and dW", indent=False),
+    }
+    checks = {
+        name: w.Checkbox(
+            value=name in c.features, description=name, indent=False, layout=w.Layout(width="90px")
+        )
+        for name in FEATURES
+    }
+    if c.lr not in LEARNING_RATES:
+        controls["lr"].options = sorted({*LEARNING_RATES, c.lr})
+    if c.l2 not in L2_RATES:
+        controls["l2"].options = sorted({*L2_RATES, c.l2})
+    buttons = {
+        "play": _button(w, "▶ play", "train and redraw until pause", style="success"),
+        "pause": _button(w, "⏸ pause", "stop playing"),
+        "step": _button(w, "step", "train one epoch"),
+        "reset": _button(w, "reset", "new network from the same seed, epoch 0", style="warning"),
+        "regenerate": _button(w, "regenerate", "draw new data (next data seed)"),
+        "add_layer": _button(w, "+", "add a hidden layer", "32px"),
+        "remove_layer": _button(w, "−", "remove the last hidden layer", "32px"),
+        "export": _button(w, "export code", "nnlab code that reproduces this run"),
+    }
+    epoch = w.HTML()
+    layers = w.HTML()
+    units = w.HBox()
+    status = w.HTML()
+    image = w.Image(format="png")
+    maths = w.HTMLMath()
+    code = w.Textarea(layout=w.Layout(width="100%", height="22em", display="none"))
+
+    def explain():
+        point = (controls["x1"].value, controls["x2"].value)
+        maths.value = explain_point(pg, point, weights=controls["weights"].value)
+
+    def redraw(_=None):
+        maps = playground_maps(pg, grid)
+        draw_playground(
+            pg,
+            fig,
+            maps=maps,
+            view=controls["view"].value,
+            show_test=controls["show_test"].value,
+            discretize=controls["discretize"].value,
+        )
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=72)
+        image.value = buffer.getvalue()
+        epoch.value = f"<b>epoch {pg.epoch}</b>"
+        explain()
+
+    def unit_row():
+        children = []
+        for k, width in enumerate(pg.config.hidden):
+            minus = _button(w, "−", f"one unit fewer in hidden layer {k + 1}", "28px")
+            plus = _button(w, "+", f"one more unit in hidden layer {k + 1}", "28px")
+            minus.on_click(lambda _, k=k: remove_unit(k))
+            plus.on_click(lambda _, k=k: add_unit(k))
+            label = w.HTML(f"&nbsp;{width} unit{'s' if width > 1 else ''}&nbsp;")
+            children.append(w.HBox([minus, label, plus], layout=w.Layout(margin="0 12px 0 0")))
+        units.children = children
+        n = len(pg.config.hidden)
+        layers.value = f"<b>{n} hidden layer{'' if n == 1 else 's'}</b>"
+
+    def apply(**changes) -> bool:
+        with lock:
+            try:
+                pg.update(**changes)
+            except ValueError as err:
+                status.value = f"<span style='color:#c0392b'>{err}</span>"
+                return False
+            status.value = ""
+            unit_row()
+            redraw()
+        return True
+
+    def on_control(change):
+        if not run["quiet"]:
+            apply(**{change["owner"].playground_field: change["new"]})
+
+    for name in ("dataset", "noise", "train_ratio", "batch_size", "activation", "lr", "l2", "init"):
+        controls[name].playground_field = name
+        controls[name].observe(on_control, names="value")
+
+    def on_feature(change):
+        if run["quiet"]:
+            return
+        chosen = tuple(n for n in FEATURES if checks[n].value)
+        if not apply(features=chosen):  # e.g. no feature left: undo the click
+            run["quiet"] = True
+            change["owner"].value = change["old"]
+            run["quiet"] = False
+
+    for box in checks.values():
+        box.observe(on_feature, names="value")
+
+    def locked_redraw(_=None):
+        with lock:
+            redraw()
+
+    def locked_explain(_=None):
+        with lock:
+            explain()
+
+    for name in ("view", "show_test", "discretize"):
+        controls[name].observe(locked_redraw, names="value")
+    for name in ("x1", "x2", "weights"):
+        controls[name].observe(locked_explain, names="value")
+
+    def add_layer(_=None):
+        apply(hidden=pg.config.add_layer().hidden)
+
+    def remove_layer(_=None):
+        apply(hidden=pg.config.remove_layer().hidden)
+
+    def add_unit(k: int):
+        apply(hidden=pg.config.add_unit(k).hidden)
+
+    def remove_unit(k: int):
+        apply(hidden=pg.config.remove_unit(k).hidden)
+
+    def advance(n: int) -> bool:
+        """Train n epochs and redraw; False (and a message) if training diverged."""
+        with lock:
+            try:
+                pg.step(n)
+            except FloatingPointError as err:
+                status.value = f"<span style='color:#c0392b'>{err} Press reset.</span>"
+                redraw()
+                return False
+            redraw()
+        return True
+
+    def step(_=None):
+        advance(1)
+
+    def reset(_=None):
+        pause()
+        with lock:
+            pg.reset()
+            status.value = ""
+            redraw()
+
+    def regenerate(_=None):
+        apply(data_seed=pg.config.data_seed + 1)
+
+    def run_frames(n: int):
+        for _ in range(n):
+            if not advance(steps_per_frame):
+                break
+
+    def loop():
+        try:
+            while run["on"] and advance(steps_per_frame):
+                pass
+        finally:
+            run["on"] = False
+            buttons["play"].disabled = False
+
+    def play(_=None):
+        if run["on"]:
+            return
+        run["on"] = True
+        buttons["play"].disabled = True
+        run["thread"] = threading.Thread(target=loop, name="playground", daemon=True)
+        run["thread"].start()
+
+    def pause(_=None):
+        run["on"] = False
+        thread = run["thread"]
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=10)
+        run["thread"] = None
+
+    def export(_=None):
+        with lock:
+            code.value = export_code(pg)
+        code.layout.display = None
+
+    for name, handler in (
+        ("play", play),
+        ("pause", pause),
+        ("step", step),
+        ("reset", reset),
+        ("regenerate", regenerate),
+        ("add_layer", add_layer),
+        ("remove_layer", remove_layer),
+        ("export", export),
+    ):
+        buttons[name].on_click(handler)
+
+    unit_row()
+    redraw()
+    row = w.HBox
+    box = w.VBox(
+        [
+            row(
+                [controls[k] for k in ("dataset", "noise", "train_ratio", "batch_size")]
+                + [buttons["regenerate"]]
+            ),
+            row([w.HTML("<b>features</b>&nbsp;"), *checks.values()]),
+            row([buttons["remove_layer"], layers, buttons["add_layer"], w.HTML("&nbsp;"), units]),
+            row([controls[k] for k in ("activation", "lr", "l2", "init")]),
+            row(
+                [buttons[k] for k in ("play", "pause", "step", "reset")]
+                + [epoch, controls["view"], controls["show_test"], controls["discretize"]]
+            ),
+            status,
+            image,
+            row(
+                [
+                    w.HTML("<b>show the maths at</b>&nbsp;"),
+                    controls["x1"],
+                    controls["x2"],
+                    controls["weights"],
+                ]
+            ),
+            maths,
+            row([buttons["export"]]),
+            code,
+        ]
+    )
+    box.playground, box.controls, box.features, box.buttons = pg, controls, checks, buttons
+    box.status, box.maths, box.code, box.image = status, maths, code, image
+    box.step, box.reset, box.play, box.pause, box.run_frames = step, reset, play, pause, run_frames
+    box.add_layer, box.remove_layer, box.add_unit, box.remove_unit = (
+        add_layer,
+        remove_layer,
+        add_unit,
+        remove_unit,
+    )
+    box.export, box.redraw, box.units = export, locked_redraw, units
+    return box

@@ -1,0 +1,107 @@
+"""The playground's figure: what each panel shows comes from the Playground and its maps."""
+
+import subprocess
+import sys
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from matplotlib.collections import LineCollection
+
+from nnlab import viz
+from nnlab.explore.playground import (
+    Playground,
+    PlaygroundConfig,
+    draw_playground,
+    draw_unit_network,
+    playground_animation,
+    playground_maps,
+    plot_grad_norms,
+    plot_losses,
+    plot_output,
+)
+from nnlab.explore.playground.drawing import NEGATIVE, POSITIVE
+
+
+def test_importing_the_playground_needs_only_numpy():
+    code = (
+        "import sys, nnlab.explore.playground; print(sorted({'matplotlib', 'ipywidgets', "
+        "'IPython'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.fixture(scope="module")
+def trained():
+    pg = Playground(PlaygroundConfig(features=("x1", "x2", "x1^2"), hidden=(3, 2))).step(3)
+    return pg, playground_maps(pg, grid=10)
+
+
+def test_the_network_has_a_map_per_unit_and_a_line_per_weight(trained):
+    pg, maps = trained
+    ax = draw_unit_network(pg, maps, plt.gca())
+    images = ax.get_images()
+    assert len(images) == 3 + 3 + 2 + 1
+    np.testing.assert_array_equal(images[0].get_array(), maps.inputs[0])
+    np.testing.assert_array_equal(images[3].get_array(), maps.A[0][0])
+    np.testing.assert_array_equal(images[-1].get_array(), maps.output)
+    assert images[-1].get_clim() == (0.0, 1.0)
+    (lines,) = [c for c in ax.collections if isinstance(c, LineCollection)]
+    W = np.concatenate([la.W.ravel() for la in pg.dense])
+    assert len(lines.get_segments()) == W.size == 3 * 3 + 3 * 2 + 2
+    colors = [tuple(c) for c in lines.get_colors()]
+    blue, orange = plt.matplotlib.colors.to_rgba(POSITIVE), plt.matplotlib.colors.to_rgba(NEGATIVE)
+    assert colors == [blue if w > 0 else orange for w in W]
+    widths = np.asarray(lines.get_linewidths())
+    assert widths[np.argmax(np.abs(W))] == pytest.approx(4.3)
+    assert np.all(np.diff(widths[np.argsort(np.abs(W))]) >= 0)
+
+
+def test_the_deltas_view_draws_the_delta_maps(trained):
+    pg, maps = trained
+    images = draw_unit_network(pg, maps, plt.gca(), view="deltas").get_images()
+    np.testing.assert_array_equal(images[4].get_array(), maps.delta[0][1])
+    np.testing.assert_array_equal(images[-1].get_array(), maps.delta[-1][0])
+    lo, hi = images[-1].get_clim()
+    assert lo == -hi == -np.abs(maps.delta[-1]).max()
+    with pytest.raises(ValueError, match="unknown view 'gradients'; expected one of 'activations'"):
+        draw_unit_network(pg, maps, plt.gca(), view="gradients")
+
+
+def test_output_losses_and_gradient_panels(trained):
+    pg, maps = trained
+    ax = plot_output(pg, maps, plt.figure().gca())
+    np.testing.assert_array_equal(ax.get_images()[0].get_array(), maps.output)
+    assert [len(c.get_offsets()) for c in ax.collections] == [250, 250]
+    ax = plot_output(pg, maps, plt.figure().gca(), show_test=False, discretize=True)
+    assert set(np.unique(ax.get_images()[0].get_array())) <= {0.0, 1.0}
+    assert len(ax.collections) == 1 and "epoch 3" in ax.get_title()
+    ax = plot_losses(pg, plt.figure().gca())
+    np.testing.assert_array_equal(ax.lines[0].get_ydata(), pg.train_loss)
+    np.testing.assert_array_equal(ax.lines[1].get_ydata(), pg.test_loss)
+    ax = plot_grad_norms(pg, plt.figure().gca())
+    np.testing.assert_allclose([p.get_height() for p in ax.patches], pg.grad_norms[-1])
+
+
+def test_regression_output_and_the_whole_figure():
+    pg = Playground(PlaygroundConfig(dataset="multigauss", hidden=(2,))).step(1)
+    axes = draw_playground(pg, plt.figure(), grid=8, view="deltas")
+    assert set(axes) == {"network", "output", "loss", "grads"}
+    assert "prediction" in axes["output"].get_title()
+    assert "squared error" in axes["loss"].get_title()
+    fig = axes["output"].figure
+    draw_playground(pg, fig, grid=8)  # redraws in place
+    assert len(fig.axes) == 4
+
+
+def test_the_animation_trains_up_to_each_frame():
+    anim = playground_animation(
+        PlaygroundConfig(hidden=(2,)), steps=2, every=1, grid=6, figsize=(4, 2)
+    )
+    html = viz.animation_html(anim, alt="a playground run").data
+    assert html.count("data:image/png") == 3  # epochs 0, 1 and 2
+    with pytest.raises(ValueError, match="every must be an int in"):
+        playground_animation(steps=5, every=6)
+    with pytest.raises(ValueError, match="steps must be an int >= 1"):
+        playground_animation(steps=0)
