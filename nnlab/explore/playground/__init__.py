@@ -15,8 +15,8 @@ module         what it holds
                pass; :func:`benchmark_cycle`
 ``explain``    "show the maths": the forward and backward pass at one point
 ``export``     the run as a few lines of nnlab code
-``drawing``    the network with a heatmap per unit, the output map, the curves,
-               :func:`playground_animation`
+``drawing``    the network with a heatmap per unit, the output map, the curves
+``animation``  :func:`playground_animation`, the widget's static counterpart
 ``widget``     :func:`playground`, the ipywidgets front end
 =============  ===================================================================
 
@@ -26,6 +26,7 @@ widget is made.
 
 from __future__ import annotations
 
+from .animation import SPIRAL, playground_animation
 from .config import (
     ACTIVATIONS,
     INITS,
@@ -47,10 +48,8 @@ from .datasets import (
     split_dataset,
 )
 from .drawing import (
-    SPIRAL,
     draw_playground,
     draw_unit_network,
-    playground_animation,
     plot_grad_norms,
     plot_losses,
     plot_output,

@@ -1,6 +1,5 @@
 """The playground's figure: the network with a heatmap in each unit and edges drawn by weight,
-the output over the plane with the data, the loss curves and the per-layer gradient norms;
-and :func:`playground_animation`, the widget's static counterpart.
+the output over the plane with the data, the loss curves and the per-layer gradient norms.
 
 Every number drawn comes from :class:`~.model.Playground` and :func:`~.maps.playground_maps`.
 """
@@ -11,15 +10,13 @@ import numpy as np
 
 from ...viz import _plt
 from ..network_drawing import network_layout
-from .config import PlaygroundConfig
-from .features import FEATURES, feature_label
+from .features import feature_label
 from .maps import Maps, playground_maps
 from .model import Playground
 
 # The TensorFlow Playground's colours: orange for negative (class 0), blue for positive.
 NEGATIVE, NEUTRAL, POSITIVE = "#f59322", "#e8eaeb", "#0877bd"
 VIEWS = ("activations", "deltas")
-SPIRAL = PlaygroundConfig(dataset="spiral", features=tuple(FEATURES), hidden=(8, 8), lr=0.03)
 
 
 def colormap():
@@ -42,6 +39,35 @@ def _check_view(view: str) -> str:
             + "."
         )
     return view
+
+
+def _edge_style(pg: Playground) -> tuple[list, np.ndarray]:
+    """Each weight's colour (by sign) and line width (by size), in ``W[i, j]`` order."""
+    W = np.concatenate([la.W.ravel() for la in pg.dense])
+    colors = [POSITIVE if w > 0 else NEGATIVE for w in W]
+    return colors, 0.3 + 4.0 * np.minimum(np.abs(W) / _symmetric(W), 1.0)
+
+
+def _unit_images(pg: Playground, maps: Maps, view: str) -> list:
+    """``(map, vmin, vmax)`` of every unit, input side first."""
+    layer_maps = [maps.inputs, *(maps.delta if view == "deltas" else maps.A)]
+    probability = pg.task == "classification" and view == "activations"
+    out = []
+    for k, values in enumerate(layer_maps):
+        for img in values:
+            if probability and k == len(layer_maps) - 1:
+                out.append((img, 0.0, 1.0))
+            else:
+                out.append((img, -_symmetric(img), _symmetric(img)))
+    return out
+
+
+def _output_image(pg: Playground, maps: Maps, discretize: bool) -> np.ndarray:
+    if not discretize:
+        return maps.output
+    if pg.task == "classification":
+        return (maps.output > 0.5).astype(float)
+    return np.sign(maps.output)
 
 
 def draw_unit_network(pg: Playground, maps: Maps, ax=None, *, view: str = "activations"):
@@ -68,23 +94,18 @@ def draw_unit_network(pg: Playground, maps: Maps, ax=None, *, view: str = "activ
     units = [u * [1.0, 1.3] for u in units]
     half = 0.45
     cmap = colormap()
-    layer_maps = [maps.inputs, *(maps.delta if view == "deltas" else maps.A)]
-    weights = [la.W for la in pg.dense]
-    wmax = _symmetric(np.concatenate([W.ravel() for W in weights]))
-    segments, colors, widths = [], [], []
-    for k, W in enumerate(weights):
-        for i, p in enumerate(units[k]):
-            for j, q in enumerate(units[k + 1]):
-                segments.append([(p[0] + half, p[1]), (q[0] - half, q[1])])
-                colors.append(POSITIVE if W[i, j] > 0 else NEGATIVE)
-                widths.append(0.3 + 4.0 * min(abs(W[i, j]) / wmax, 1.0))
+    segments = [
+        [(p[0] + half, p[1]), (q[0] - half, q[1])]
+        for k in range(len(units) - 1)
+        for p in units[k]
+        for q in units[k + 1]
+    ]
+    colors, widths = _edge_style(pg)
     ax.add_collection(LineCollection(segments, colors=colors, linewidths=widths, zorder=1))
-    probability = pg.task == "classification" and view == "activations"
-    for k, (layer, values) in enumerate(zip(units, layer_maps, strict=True)):
-        last = k == len(units) - 1
+    styles = iter(_unit_images(pg, maps, view))
+    for k, layer in enumerate(units):
         for i, (x, y) in enumerate(layer):
-            img = values[i]
-            lo, hi = (0.0, 1.0) if last and probability else (-_symmetric(img), _symmetric(img))
+            img, lo, hi = next(styles)
             ax.imshow(
                 img,
                 origin="lower",
@@ -133,9 +154,7 @@ def plot_output(
     ax = ax or _plt().gca()
     cmap, d = colormap(), pg.domain
     classify = pg.task == "classification"
-    out = maps.output
-    if discretize:
-        out = (out > 0.5).astype(float) if classify else np.sign(out)
+    out = _output_image(pg, maps, discretize)
     top = 1.0 if classify else _symmetric(np.concatenate([pg.split.y_train, pg.split.y_test]))
     lo = 0.0 if classify else -top
     ax.imshow(
@@ -168,9 +187,13 @@ def plot_output(
     ax.set_xlabel("$x_1$", fontsize=9)
     ax.set_ylabel("$x_2$", fontsize=9)
     ax.tick_params(labelsize=8)
-    what = "P(class 1)" if classify else "prediction"
-    ax.set_title(f"output: {what}, epoch {pg.epoch}", fontsize=10)
+    _output_title(pg, ax)
     return ax
+
+
+def _output_title(pg: Playground, ax) -> None:
+    what = "P(class 1)" if pg.task == "classification" else "prediction"
+    ax.set_title(f"output: {what}, epoch {pg.epoch}", fontsize=10)
 
 
 def plot_losses(pg: Playground, ax=None):
@@ -182,9 +205,13 @@ def plot_losses(pg: Playground, ax=None):
     ax.set_xlabel("epoch", fontsize=9)
     ax.tick_params(labelsize=8)
     ax.legend(fontsize=8, loc="upper right")
+    _loss_title(pg, ax)
+    return ax
+
+
+def _loss_title(pg: Playground, ax) -> None:
     name = "cross-entropy" if pg.task == "classification" else "squared error"
     ax.set_title(f"{name}: train {pg.train_loss[-1]:.3f}, test {pg.test_loss[-1]:.3f}", fontsize=10)
-    return ax
 
 
 def plot_grad_norms(pg: Playground, ax=None):
@@ -194,14 +221,52 @@ def plot_grad_norms(pg: Playground, ax=None):
     norms = pg.grad_norms[-1]
     layers = np.arange(1, len(norms) + 1)
     ax.bar(layers, norms, color=POSITIVE, width=0.6)
-    finite = np.all(np.isfinite(norms)) and np.all(norms > 0)
-    if finite and norms.max() > 30 * norms.min():  # vanishing or exploding: log scale
-        ax.set_yscale("log")
+    _grad_scale(ax, norms)
     ax.set_xticks(layers, [str(k) for k in layers])
     ax.set_xlabel("layer l", fontsize=9)
     ax.tick_params(labelsize=8)
     ax.set_title(r"gradient norms $\|\partial L / \partial W^{[l]}\|_F$", fontsize=10)
     return ax
+
+
+def _grad_scale(ax, norms: np.ndarray) -> None:
+    finite = np.all(np.isfinite(norms)) and np.all(norms > 0)
+    log = finite and norms.max() > 30 * norms.min()  # vanishing or exploding: log scale
+    ax.set_yscale("log" if log else "linear")
+
+
+def _layout_key(pg: Playground, view: str, show_test: bool, discretize: bool) -> tuple:
+    """What fixes the figure's artists: a change of any of these needs a full redraw."""
+    c = pg.config
+    return (tuple(c.sizes), c.features, pg.task, id(pg.split), view, show_test, discretize)
+
+
+def _refresh(pg: Playground, maps: Maps, axes: dict, discretize: bool) -> None:
+    """Put the current numbers into the artists of a figure drawn for the same layout."""
+    net = axes["network"]
+    for image, (img, lo, hi) in zip(
+        net.get_images(), _unit_images(pg, maps, axes["view"]), strict=True
+    ):
+        image.set_data(img)
+        image.set_clim(lo, hi)
+    (edges,) = net.collections
+    colors, widths = _edge_style(pg)
+    edges.set_colors(colors)
+    edges.set_linewidths(widths)
+    axes["output"].get_images()[0].set_data(_output_image(pg, maps, discretize))
+    _output_title(pg, axes["output"])
+    train, test = axes["loss"].lines
+    epochs = np.arange(len(pg.train_loss))
+    train.set_data(epochs, pg.train_loss)
+    test.set_data(epochs, pg.test_loss)
+    _loss_title(pg, axes["loss"])
+    norms = pg.grad_norms[-1]
+    for bar, height in zip(axes["grads"].patches, norms, strict=True):
+        bar.set_height(height)
+    _grad_scale(axes["grads"], norms)
+    for name in ("loss", "grads"):
+        axes[name].relim()
+        axes[name].autoscale_view()
 
 
 def draw_playground(
@@ -213,9 +278,10 @@ def draw_playground(
     view: str = "activations",
     show_test: bool = True,
     discretize: bool = False,
+    axes: dict | None = None,
 ) -> dict:
-    """The whole playground in one figure (cleared first): the unit network on the left;
-    the output map, the loss curves and the gradient norms on the right.
+    """The whole playground in one figure: the unit network on the left; the output map,
+    the loss curves and the gradient norms on the right.
 
     Parameters
     ----------
@@ -227,16 +293,25 @@ def draw_playground(
     view : {"activations", "deltas"}
     show_test, discretize : bool
         See :func:`plot_output`.
+    axes : dict, optional
+        What the last call on ``fig`` returned. If the network's shape, the data and the
+        options are unchanged, the figure is updated in place (images, edges, curves, bars:
+        a few times faster than drawing it again); otherwise it is cleared and drawn anew.
 
     Returns
     -------
     dict
-        The axes: ``network``, ``output``, ``loss``, ``grads``.
+        The axes ``network``, ``output``, ``loss``, ``grads``, and what a later call needs
+        to update them in place.
     """
     _check_view(view)
     fig = fig if fig is not None else _plt().figure(figsize=(12, 6.2))
-    fig.clear()
     maps = maps if maps is not None else playground_maps(pg, grid)
+    key = _layout_key(pg, view, show_test, discretize)
+    if axes is not None and axes.get("key") == key and axes["network"].figure is fig:
+        _refresh(pg, maps, axes, discretize)
+        return axes
+    fig.clear()
     spec = fig.add_gridspec(
         3,
         2,
@@ -254,64 +329,11 @@ def draw_playground(
         "output": fig.add_subplot(spec[0, 1]),
         "loss": fig.add_subplot(spec[1, 1]),
         "grads": fig.add_subplot(spec[2, 1]),
+        "key": key,
+        "view": view,
     }
     draw_unit_network(pg, maps, axes["network"], view=view)
     plot_output(pg, maps, axes["output"], show_test=show_test, discretize=discretize)
     plot_losses(pg, axes["loss"])
     plot_grad_norms(pg, axes["grads"])
     return axes
-
-
-def playground_animation(
-    config: PlaygroundConfig | None = None,
-    steps: int = 300,
-    every: int = 10,
-    *,
-    grid: int = 40,
-    view: str = "activations",
-    figsize: tuple[float, float] = (11, 5.6),
-):
-    """A training run drawn every ``every`` epochs, from epoch 0 to ``steps``: the widget's
-    static counterpart. Turn it into HTML with :func:`nnlab.viz.animation_html`.
-
-    Parameters
-    ----------
-    config : PlaygroundConfig, optional
-        Default :data:`SPIRAL`: the spiral, all seven features, two hidden layers of 8 tanh
-        units, learning rate 0.03, batches of 10.
-    steps, every : int
-        Epochs in all, and between two frames.
-    grid : int
-        Points per side of every map.
-    view : {"activations", "deltas"}
-    figsize : (float, float)
-
-    Returns
-    -------
-    matplotlib.animation.FuncAnimation
-        ``steps // every + 1`` frames. Each frame trains up to its epoch (from a reset when
-        asked for an earlier one), so the frames can be drawn again in any order.
-    """
-    from matplotlib.animation import FuncAnimation
-
-    _check_view(view)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"playground_animation: steps must be an int >= 1, got {steps!r}.")
-    if isinstance(every, bool) or not isinstance(every, int) or not 1 <= every <= steps:
-        raise ValueError(
-            f"playground_animation: every must be an int in [1, steps={steps}], got {every!r}."
-        )
-    pg = Playground(config if config is not None else SPIRAL)
-    fig = _plt().figure(figsize=figsize)
-
-    def frame(epoch: int):
-        if epoch < pg.epoch:
-            pg.reset()
-        if epoch > pg.epoch:
-            pg.step(epoch - pg.epoch)
-        draw_playground(pg, fig, grid=grid, view=view)
-        return []
-
-    return FuncAnimation(
-        fig, frame, frames=list(range(0, steps + 1, every)), interval=250, blit=False
-    )

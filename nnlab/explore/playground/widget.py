@@ -32,7 +32,12 @@ def _button(w, description: str, tooltip: str, width: str = "auto", style: str =
 
 
 def playground(
-    config: PlaygroundConfig | None = None, *, data=None, grid: int = 40, steps_per_frame: int = 10
+    config: PlaygroundConfig | None = None,
+    *,
+    data=None,
+    grid: int = 40,
+    steps_per_frame: int = 10,
+    figsize: tuple[float, float] = (11, 5.6),
 ):
     """The TensorFlow Playground in a notebook, with the backward pass shown as well.
 
@@ -46,6 +51,8 @@ def playground(
         Points per side of every map.
     steps_per_frame : int, default 10
         Epochs between two frames while playing.
+    figsize : (float, float)
+        Size of the figure, in inches at 72 dots per inch.
 
     Returns
     -------
@@ -70,7 +77,8 @@ def playground(
     c = pg.config
     lock = threading.Lock()
     run = {"on": False, "thread": None, "quiet": False}
-    fig = Figure(figsize=(11, 5.6))
+    fig = Figure(figsize=figsize, dpi=72)
+    drawn: dict = {}  # the axes of the last drawing, updated in place when they can be
     d = pg.domain
 
     datasets = [*DATASETS, "custom"] if data is not None else list(DATASETS)
@@ -141,16 +149,17 @@ def playground(
 
     def redraw(_=None):
         maps = playground_maps(pg, grid)
-        draw_playground(
+        drawn["axes"] = draw_playground(
             pg,
             fig,
             maps=maps,
             view=controls["view"].value,
             show_test=controls["show_test"].value,
             discretize=controls["discretize"].value,
+            axes=drawn.get("axes"),
         )
         buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=72)
+        fig.savefig(buffer, format="png", dpi=fig.dpi)
         image.value = buffer.getvalue()
         epoch.value = f"<b>epoch {pg.epoch}</b>"
         explain()
@@ -170,12 +179,15 @@ def playground(
 
     def apply(**changes) -> bool:
         with lock:
+            before = pg.config
             try:
                 pg.update(**changes)
             except ValueError as err:
                 status.value = f"<span style='color:#c0392b'>{err}</span>"
                 return False
             status.value = ""
+            if pg.config == before:  # a +/- press at a bound: nothing to do
+                return True
             unit_row()
             redraw()
         return True

@@ -87,12 +87,43 @@ def test_output_losses_and_gradient_panels(trained):
 def test_regression_output_and_the_whole_figure():
     pg = Playground(PlaygroundConfig(dataset="multigauss", hidden=(2,))).step(1)
     axes = draw_playground(pg, plt.figure(), grid=8, view="deltas")
-    assert set(axes) == {"network", "output", "loss", "grads"}
+    assert {"network", "output", "loss", "grads"} <= set(axes)
     assert "prediction" in axes["output"].get_title()
     assert "squared error" in axes["loss"].get_title()
     fig = axes["output"].figure
-    draw_playground(pg, fig, grid=8)  # redraws in place
+    draw_playground(pg, fig, grid=8)  # drawn anew on the same figure
     assert len(fig.axes) == 4
+
+
+def test_a_redraw_of_the_same_layout_updates_the_artists_in_place():
+    pg = Playground(PlaygroundConfig(hidden=(3,), l2=0.01))
+    fig = plt.figure()
+    axes = draw_playground(pg, fig, grid=8)
+    first = axes["network"].get_images()[4]
+    pg.step(40)
+    again = draw_playground(pg, fig, grid=8, axes=axes)
+    assert again is axes and again["network"].get_images()[4] is first
+    fresh = draw_playground(pg, plt.figure(), grid=8)
+    for name in ("network", "output"):
+        for a, b in zip(axes[name].get_images(), fresh[name].get_images(), strict=True):
+            np.testing.assert_array_equal(a.get_array(), b.get_array())
+            assert a.get_clim() == b.get_clim()
+    (edges,), (fresh_edges,) = axes["network"].collections, fresh["network"].collections
+    np.testing.assert_array_equal(edges.get_colors(), fresh_edges.get_colors())
+    np.testing.assert_array_equal(edges.get_linewidths(), fresh_edges.get_linewidths())
+    np.testing.assert_array_equal(axes["loss"].lines[0].get_ydata(), pg.train_loss)
+    assert axes["loss"].get_ylim() == fresh["loss"].get_ylim()
+    heights = [p.get_height() for p in axes["grads"].patches]
+    np.testing.assert_allclose(heights, pg.grad_norms[-1])
+    assert (
+        axes["output"].get_title()
+        == fresh["output"].get_title()
+        == ("output: P(class 1), epoch 40")
+    )
+    pg.update(hidden=(2,))  # another shape: drawn anew
+    new = draw_playground(pg, fig, grid=8, axes=axes)
+    assert new is not axes and len(new["network"].get_images()) == 2 + 2 + 1
+    assert draw_playground(pg, fig, grid=8, view="deltas", axes=new) is not new
 
 
 def test_the_animation_trains_up_to_each_frame():

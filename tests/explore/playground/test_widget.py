@@ -1,0 +1,133 @@
+"""The playground widget: it builds, and its handlers change the state without raising."""
+
+import time
+
+import numpy as np
+import pytest
+
+from nnlab.explore.playground import Playground, PlaygroundConfig, export_code, playground
+
+pytest.importorskip("ipywidgets")
+
+PNG = b"\x89PNG"
+
+
+def build(**kwargs):
+    return playground(**{"grid": 8, "steps_per_frame": 2, "figsize": (6, 3), **kwargs})
+
+
+def test_it_builds_showing_epoch_zero_the_figure_and_the_maths():
+    box = build()
+    pg = box.playground
+    assert isinstance(pg, Playground) and pg.epoch == 0
+    assert bytes(box.image.value).startswith(PNG)
+    assert "Z^{[1]}" in box.maths.value and "Backward pass" in box.maths.value
+    assert box.code.layout.display == "none"
+    assert [c.value for c in box.features.values()] == [True, True] + [False] * 5
+    assert "custom" not in box.controls["dataset"].options
+
+
+def test_step_reset_play_frames_and_the_view():
+    box = build()
+    pg = box.playground
+    start = pg.net.flat_params.copy()
+    before = box.image.value
+    box.buttons["step"].click()
+    assert pg.epoch == 1 and len(pg.train_loss) == 2 and box.image.value != before
+    box.run_frames(2)
+    assert pg.epoch == 5
+    box.controls["view"].value = "deltas"
+    box.reset()
+    assert pg.epoch == 0 and box.status.value == ""
+    np.testing.assert_array_equal(pg.net.flat_params, start)
+
+
+def test_layer_and_unit_buttons_keep_the_network_in_bounds():
+    box = build(config=PlaygroundConfig(hidden=(4,) * 5))
+    pg = box.playground
+    box.add_layer()
+    assert pg.config.hidden == (4,) * 5 + (2,) and len(box.units.children) == 6
+    image = box.image.value
+    box.buttons["add_layer"].click()  # at the bound: nothing changes, nothing is redrawn
+    assert pg.config.hidden == (4,) * 5 + (2,) and box.image.value is image
+    box.add_unit(0)
+    box.remove_unit(5)
+    box.remove_unit(5)  # at the bound
+    assert pg.config.hidden == (5, 4, 4, 4, 4, 1) and pg.net.layers[-1].W.shape == (1, 1)
+    _, label, plus = box.units.children[0].children
+    assert "5 units" in label.value
+    plus.click()
+    assert pg.config.hidden[0] == 6
+    box.remove_layer()
+    assert pg.config.hidden == (6, 4, 4, 4, 4) and len(box.units.children) == 5
+
+
+def test_no_hidden_layer():
+    box = build(config=PlaygroundConfig(hidden=(2,)))
+    box.buttons["remove_layer"].click()
+    box.remove_layer()
+    assert box.playground.config.hidden == () and box.units.children == ()
+    assert "0 hidden layers" in box.children[2].children[1].value
+
+
+def test_controls_update_the_playground():
+    box = build()
+    pg, controls = box.playground, box.controls
+    box.step()
+    controls["lr"].value = 0.1  # a live setting: training goes on
+    assert pg.epoch == 1 and pg.optimizer.lr == 0.1
+    controls["dataset"].value = "plane"
+    assert pg.config.dataset == "plane" and pg.task == "regression" and pg.epoch == 0
+    box.features["x1^2"].value = True
+    assert pg.config.features == ("x1", "x2", "x1^2")
+    box.features["x1"].value = False
+    box.features["x2"].value = False
+    box.features["x1^2"].value = False  # the last one: refused, and the box ticked again
+    assert "select at least one input feature" in box.status.value
+    assert box.features["x1^2"].value and pg.config.features == ("x1^2",)
+    controls["x1"].value = 1.5
+    assert "(x_1, x_2) = (1.5000, " in box.maths.value
+    controls["weights"].value = True
+    assert r"\partial W^{[1]}" in box.maths.value
+
+
+def test_export_shows_code_that_reproduces_the_run():
+    box = build()
+    box.step()
+    box.export()
+    assert box.code.layout.display is None
+    assert box.code.value == export_code(box.playground)
+    scope = {}
+    exec(box.code.value, scope)
+    np.testing.assert_array_equal(scope["net"].flat_params, box.playground.net.flat_params)
+
+
+def test_play_runs_in_the_background_until_pause():
+    box = build()
+    pg = box.playground
+    box.play()
+    assert box.buttons["play"].disabled
+    deadline = time.monotonic() + 20
+    while pg.epoch < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    box.pause()
+    assert pg.epoch >= 4 and pg.epoch % 2 == 0 and not box.buttons["play"].disabled
+    stopped = pg.epoch
+    time.sleep(0.1)
+    assert pg.epoch == stopped
+
+
+def test_divergence_is_shown_not_raised():
+    config = PlaygroundConfig(dataset="plane", lr=10.0, activation="relu", hidden=(8, 8))
+    box = build(config=config, steps_per_frame=20)
+    box.run_frames(3)
+    assert "fit diverged" in box.status.value
+
+
+def test_custom_data_is_in_the_menu():
+    gen = np.random.default_rng(0)
+    X = gen.normal(size=(40, 2))
+    box = build(data=(X, (X[:, 0] > 0).astype(int)))
+    assert box.controls["dataset"].value == "custom"
+    assert "custom" in box.controls["dataset"].options
+    assert box.controls["x1"].max == box.playground.domain
