@@ -14,7 +14,7 @@ from .model import Playground, forward_layers, output_of, sample_deltas, sample_
 SLOPES = {
     "tanh": (r"1 - \left(A^{[l]}\right)^2", "1 - A[l]^2"),
     "sigmoid": (r"A^{[l]} \odot \left(1 - A^{[l]}\right)", "A[l] * (1 - A[l])"),
-    "relu": (r"\mathbb{1}\left[Z^{[l]} > 0\right]", "(Z[l] > 0)"),
+    "relu": (r"\mathbf{1}\left[Z^{[l]} > 0\right]", "(Z[l] > 0)"),
     "linear": ("1", "1"),
 }
 NAMES = {"tanh": r"\tanh", "sigmoid": r"\sigma", "relu": r"\operatorname{relu}", "linear": ""}

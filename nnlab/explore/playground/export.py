@@ -43,6 +43,7 @@ def export_code(pg: Playground) -> str:
     >>> pg = Playground().step(3)
     >>> scope = {}
     >>> exec(export_code(pg), scope)
+    epoch 3: train loss 0.6888, test loss 0.7068
     >>> scope["test_loss"] == pg.test_loss[-1]
     True
     """
