@@ -143,8 +143,6 @@ class Playground:
             split_dataset(X, y, 0.5)  # checks shapes, values and labels now
             self.data = (X.astype(float), y)
             self.config = self.config.replace(dataset="custom")
-        elif self.config.dataset == "custom":
-            raise ValueError("Playground: dataset 'custom' needs data=(X, y).")
         self.reset()
 
     @property
@@ -167,6 +165,8 @@ class Playground:
     def reset(self) -> Playground:
         """Rebuild data, network and optimizer from the config; epoch 0, histories cleared."""
         c = self.config
+        if c.dataset == "custom" and self.data is None:
+            raise ValueError("Playground: dataset 'custom' needs data=(X, y).")
         if c.dataset == "custom":
             self.split = split_dataset(*self.data, c.train_ratio, rng=c.data_seed)
         else:
@@ -190,13 +190,18 @@ class Playground:
         """Change settings. ``lr``, ``l2`` and ``batch_size`` apply from the next step on;
         any other change rebuilds everything (:meth:`reset`), as the TensorFlow Playground
         does. A bad value raises and changes nothing."""
-        new = self.config.replace(**changes)
-        changed = {k for k in changes if getattr(new, k) != getattr(self.config, k)}
+        old, new = self.config, self.config.replace(**changes)
+        changed = {k for k in changes if getattr(new, k) != getattr(old, k)}
         self.config = new
         if changed <= LIVE:
             self.optimizer.lr, self.optimizer.weight_decay = new.lr, new.l2
-        else:
+            return self
+        try:
             self.reset()
+        except (ValueError, TypeError):  # e.g. a ratio that empties a small custom set
+            self.config = old
+            self.reset()
+            raise
         return self
 
     def step(self, n: int = 1) -> Playground:

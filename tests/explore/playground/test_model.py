@@ -106,6 +106,17 @@ def test_live_updates_keep_training_and_others_rebuild():
     with pytest.raises(ValueError, match="unknown activation"):
         pg.update(activation="softplus")
     assert pg.config.activation == "tanh"
+    with pytest.raises(ValueError, match="dataset 'custom' needs data"):
+        pg.update(dataset="custom")
+    assert pg.config.dataset == "circle" and pg.net.layers[0].W.shape == (2, 3)
+
+
+def test_a_failed_rebuild_changes_nothing():
+    X = np.random.default_rng(0).normal(size=(4, 2))
+    pg = Playground(PlaygroundConfig(train_ratio=0.5), data=(X, np.arange(4) % 2))
+    with pytest.raises(ValueError, match="leaves an empty training or test set"):
+        pg.update(train_ratio=0.1)
+    assert pg.config.train_ratio == 0.5 and len(pg.split.X_train) == 2
 
 
 def test_custom_data():
