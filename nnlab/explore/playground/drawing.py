@@ -146,24 +146,33 @@ def draw_unit_network(pg: Playground, maps: Maps, ax=None, *, view: str = "activ
 
 
 def plot_output(
-    pg: Playground, maps: Maps, ax=None, *, show_test: bool = True, discretize: bool = False
+    pg: Playground,
+    maps: Maps,
+    ax=None,
+    *,
+    show_test: bool = True,
+    discretize: bool = False,
+    unit: tuple[int, int] | None = None,
+    view: str = "activations",
 ):
     """The output over the plane (P(class 1), or the prediction) with the training points
     (white edges) and, with ``show_test``, the test points (black edges); ``discretize``
-    shows the predicted class (or the sign of the prediction) instead."""
+    shows the predicted class (or the sign of the prediction) instead.
+
+    ``unit=(l, i)`` shows unit ``i`` of layer ``l`` instead (0-based unit, ``l = 0`` for
+    the features, ``l = m`` for the output), as :func:`draw_unit_network` draws it in
+    ``view``: the TensorFlow Playground's enlarged unit."""
     ax = ax or _plt().gca()
     cmap, d = colormap(), pg.domain
-    classify = pg.task == "classification"
-    out = _output_image(pg, maps, discretize)
-    top = 1.0 if classify else _symmetric(np.concatenate([pg.split.y_train, pg.split.y_test]))
-    lo = 0.0 if classify else -top
+    img, img_lo, img_hi, title = _big_map(pg, maps, discretize, unit, view)
+    lo, top = _target_range(pg)
     ax.imshow(
-        out,
+        img,
         origin="lower",
         extent=(-d, d, -d, d),
         cmap=cmap,
-        vmin=lo,
-        vmax=top,
+        vmin=img_lo,
+        vmax=img_hi,
         alpha=0.75,
         interpolation="bilinear",
     )
@@ -187,13 +196,36 @@ def plot_output(
     ax.set_xlabel("$x_1$", fontsize=9)
     ax.set_ylabel("$x_2$", fontsize=9)
     ax.tick_params(labelsize=8)
-    _output_title(pg, ax)
+    ax.set_title(title, fontsize=10)
     return ax
 
 
-def _output_title(pg: Playground, ax) -> None:
-    what = "P(class 1)" if pg.task == "classification" else "prediction"
-    ax.set_title(f"output: {what}, epoch {pg.epoch}", fontsize=10)
+def _target_range(pg: Playground) -> tuple[float, float]:
+    """Colour limits of the targets: [0, 1] for labels, symmetric about 0 for values."""
+    if pg.task == "classification":
+        return 0.0, 1.0
+    top = _symmetric(np.concatenate([pg.split.y_train, pg.split.y_test]))
+    return -top, top
+
+
+def _big_map(pg: Playground, maps: Maps, discretize: bool, unit, view: str) -> tuple:
+    """The output panel's image, its colour limits and its title."""
+    classify = pg.task == "classification"
+    if unit is None:
+        what = "P(class 1)" if classify else "prediction"
+        image = _output_image(pg, maps, discretize)
+        return image, *_target_range(pg), f"output: {what}, epoch {pg.epoch}"
+    sizes = pg.config.sizes
+    layer, i = unit
+    if not (0 <= layer < len(sizes) and 0 <= i < sizes[layer]):
+        raise ValueError(f"playground: no unit {unit} in a network of sizes {sizes}.")
+    image = _unit_images(pg, maps, view)[sum(sizes[:layer]) + i]
+    if layer == 0:
+        name = f"feature {pg.config.features[i]}"
+    else:
+        place = "output" if layer == len(sizes) - 1 else f"hidden {layer}"
+        name = f"{place}, unit {i + 1}: " + ("δ" if view == "deltas" else "A")
+    return (*image, f"{name}, epoch {pg.epoch}")
 
 
 def plot_losses(pg: Playground, ax=None):
@@ -235,10 +267,10 @@ def _grad_scale(ax, norms: np.ndarray) -> None:
     ax.set_yscale("log" if log else "linear")
 
 
-def _layout_key(pg: Playground, view: str, show_test: bool, discretize: bool) -> tuple:
+def _layout_key(pg: Playground, *options) -> tuple:
     """What fixes the figure's artists: a change of any of these needs a full redraw."""
     c = pg.config
-    return (tuple(c.sizes), c.features, pg.task, id(pg.split), view, show_test, discretize)
+    return (tuple(c.sizes), c.features, pg.task, id(pg.split), *options)
 
 
 def _refresh(pg: Playground, maps: Maps, axes: dict, discretize: bool) -> None:
@@ -253,8 +285,10 @@ def _refresh(pg: Playground, maps: Maps, axes: dict, discretize: bool) -> None:
     colors, widths = _edge_style(pg)
     edges.set_colors(colors)
     edges.set_linewidths(widths)
-    axes["output"].get_images()[0].set_data(_output_image(pg, maps, discretize))
-    _output_title(pg, axes["output"])
+    img, lo, hi, title = _big_map(pg, maps, discretize, axes["unit"], axes["view"])
+    axes["output"].get_images()[0].set_data(img)
+    axes["output"].get_images()[0].set_clim(lo, hi)
+    axes["output"].set_title(title, fontsize=10)
     train, test = axes["loss"].lines
     epochs = np.arange(len(pg.train_loss))
     train.set_data(epochs, pg.train_loss)
@@ -278,6 +312,7 @@ def draw_playground(
     view: str = "activations",
     show_test: bool = True,
     discretize: bool = False,
+    unit: tuple[int, int] | None = None,
     axes: dict | None = None,
 ) -> dict:
     """The whole playground in one figure: the unit network on the left; the output map,
@@ -293,6 +328,8 @@ def draw_playground(
     view : {"activations", "deltas"}
     show_test, discretize : bool
         See :func:`plot_output`.
+    unit : (l, i), optional
+        Enlarge this unit in the output panel (see :func:`plot_output`).
     axes : dict, optional
         What the last call on ``fig`` returned. If the network's shape, the data and the
         options are unchanged, the figure is updated in place (images, edges, curves, bars:
@@ -307,7 +344,7 @@ def draw_playground(
     _check_view(view)
     fig = fig if fig is not None else _plt().figure(figsize=(12, 6.2))
     maps = maps if maps is not None else playground_maps(pg, grid)
-    key = _layout_key(pg, view, show_test, discretize)
+    key = _layout_key(pg, view, show_test, discretize, unit)
     if axes is not None and axes.get("key") == key and axes["network"].figure is fig:
         _refresh(pg, maps, axes, discretize)
         return axes
@@ -331,9 +368,12 @@ def draw_playground(
         "grads": fig.add_subplot(spec[2, 1]),
         "key": key,
         "view": view,
+        "unit": unit,
     }
     draw_unit_network(pg, maps, axes["network"], view=view)
-    plot_output(pg, maps, axes["output"], show_test=show_test, discretize=discretize)
+    plot_output(
+        pg, maps, axes["output"], show_test=show_test, discretize=discretize, unit=unit, view=view
+    )
     plot_losses(pg, axes["loss"])
     plot_grad_norms(pg, axes["grads"])
     return axes

@@ -62,7 +62,8 @@ def playground(
         ``controls`` (dict of the control widgets), ``step``, ``reset``, ``play``,
         ``pause``, ``run_frames(n)`` (n frames of play, synchronously), ``add_layer``,
         ``remove_layer``, ``add_unit(l)``, ``remove_unit(l)``, ``export``, ``redraw``,
-        ``status``, ``maths``, ``code``, ``image``.
+        ``status``, ``maths``, ``code``, ``image``, ``drawn`` (``{"axes": ...}``, what
+        :func:`draw_playground` returned last).
 
     Notes
     -----
@@ -75,7 +76,7 @@ def playground(
 
     pg = Playground(config if config is not None else PlaygroundConfig(), data=data)
     c = pg.config
-    lock = threading.Lock()
+    lock = threading.RLock()  # a handler may redraw while another holds it
     run = {"on": False, "thread": None, "quiet": False}
     fig = Figure(figsize=figsize, dpi=72)
     drawn: dict = {}  # the axes of the last drawing, updated in place when they can be
@@ -114,6 +115,9 @@ def playground(
         "x1": w.FloatSlider(value=0.5, min=-d, max=d, step=0.05, description="x1"),
         "x2": w.FloatSlider(value=-1.0, min=-d, max=d, step=0.05, description="x2"),
         "weights": w.Checkbox(value=False, description="write out W and dW", indent=False),
+        "unit": w.Dropdown(
+            options=[("output", None)], value=None, description="big map", style=FULL_LABEL
+        ),
     }
     checks = {
         name: w.Checkbox(
@@ -156,6 +160,7 @@ def playground(
             view=controls["view"].value,
             show_test=controls["show_test"].value,
             discretize=controls["discretize"].value,
+            unit=controls["unit"].value,
             axes=drawn.get("axes"),
         )
         buffer = io.BytesIO()
@@ -176,6 +181,18 @@ def playground(
         units.children = children
         n = len(pg.config.hidden)
         layers.value = f"<b>{n} hidden layer{'' if n == 1 else 's'}</b>"
+        sizes, names = pg.config.sizes, pg.config.features
+        options = [("output", None)] + [(f"feature {f}", (0, i)) for i, f in enumerate(names)]
+        options += [
+            (f"hidden {k} unit {i + 1}", (k, i))
+            for k in range(1, len(sizes) - 1)
+            for i in range(sizes[k])
+        ]
+        chosen = controls["unit"].value
+        run["quiet"] = True  # new options: no redraw (the caller redraws)
+        controls["unit"].options = options
+        controls["unit"].value = chosen if chosen in [v for _, v in options] else None
+        run["quiet"] = False
 
     def apply(**changes) -> bool:
         with lock:
@@ -220,8 +237,12 @@ def playground(
         with lock:
             explain()
 
-    for name in ("view", "show_test", "discretize"):
-        controls[name].observe(locked_redraw, names="value")
+    def on_display(_=None):
+        if not run["quiet"]:
+            locked_redraw()
+
+    for name in ("view", "show_test", "discretize", "unit"):
+        controls[name].observe(on_display, names="value")
     for name in ("x1", "x2", "weights"):
         controls[name].observe(locked_explain, names="value")
 
@@ -309,7 +330,10 @@ def playground(
 
     unit_row()
     redraw()
-    row = w.HBox
+
+    def row(children):
+        return w.HBox(children, layout=w.Layout(flex_flow="row wrap", align_items="center"))
+
     box = w.VBox(
         [
             row(
@@ -321,7 +345,13 @@ def playground(
             row([controls[k] for k in ("activation", "lr", "l2", "init")]),
             row(
                 [buttons[k] for k in ("play", "pause", "step", "reset")]
-                + [epoch, controls["view"], controls["show_test"], controls["discretize"]]
+                + [
+                    epoch,
+                    controls["view"],
+                    controls["unit"],
+                    controls["show_test"],
+                    controls["discretize"],
+                ]
             ),
             status,
             image,
@@ -347,5 +377,5 @@ def playground(
         add_unit,
         remove_unit,
     )
-    box.export, box.redraw, box.units = export, locked_redraw, units
+    box.export, box.redraw, box.units, box.drawn = export, locked_redraw, units, drawn
     return box

@@ -84,6 +84,36 @@ def test_output_losses_and_gradient_panels(trained):
     np.testing.assert_allclose([p.get_height() for p in ax.patches], pg.grad_norms[-1])
 
 
+def test_the_output_panel_can_enlarge_any_unit(trained):
+    pg, maps = trained
+    ax = plot_output(pg, maps, plt.figure().gca(), unit=(1, 1))
+    image = ax.get_images()[0]
+    np.testing.assert_array_equal(image.get_array(), maps.A[0][1])
+    assert image.get_clim() == (-np.abs(maps.A[0][1]).max(), np.abs(maps.A[0][1]).max())
+    assert ax.get_title() == "hidden 1, unit 2: A, epoch 3"
+    ax = plot_output(pg, maps, plt.figure().gca(), unit=(0, 2))
+    np.testing.assert_array_equal(ax.get_images()[0].get_array(), maps.inputs[2])
+    assert ax.get_title() == "feature x1^2, epoch 3"
+    ax = plot_output(pg, maps, plt.figure().gca(), unit=(3, 0), view="deltas")
+    np.testing.assert_array_equal(ax.get_images()[0].get_array(), maps.delta[-1][0])
+    assert ax.get_title() == "output, unit 1: δ, epoch 3"
+    with pytest.raises(ValueError, match=r"no unit \(2, 2\) in a network of sizes \[3, 3, 2, 1\]"):
+        plot_output(pg, maps, plt.figure().gca(), unit=(2, 2))
+
+
+def test_an_enlarged_unit_is_updated_in_place():
+    pg = Playground(PlaygroundConfig(hidden=(2,)))
+    fig = plt.figure()
+    axes = draw_playground(pg, fig, grid=6, unit=(1, 0))
+    pg.step(5)
+    assert draw_playground(pg, fig, grid=6, unit=(1, 0), axes=axes) is axes
+    maps = playground_maps(pg, grid=6)
+    image = axes["output"].get_images()[0]
+    np.testing.assert_array_equal(image.get_array(), maps.A[0][0])
+    assert image.get_clim()[1] == np.abs(maps.A[0][0]).max()
+    assert axes["output"].get_title() == "hidden 1, unit 1: A, epoch 5"
+
+
 def test_regression_output_and_the_whole_figure():
     pg = Playground(PlaygroundConfig(dataset="multigauss", hidden=(2,))).step(1)
     axes = draw_playground(pg, plt.figure(), grid=8, view="deltas")
@@ -124,6 +154,7 @@ def test_a_redraw_of_the_same_layout_updates_the_artists_in_place():
     new = draw_playground(pg, fig, grid=8, axes=axes)
     assert new is not axes and len(new["network"].get_images()) == 2 + 2 + 1
     assert draw_playground(pg, fig, grid=8, view="deltas", axes=new) is not new
+    assert draw_playground(pg, fig, grid=8, unit=(1, 0), axes=new) is not new
 
 
 def test_the_animation_trains_up_to_each_frame():

@@ -37,6 +37,8 @@ def test_step_reset_play_frames_and_the_view():
     box.run_frames(2)
     assert pg.epoch == 5
     box.controls["view"].value = "deltas"
+    box.controls["unit"].value = (1, 2)
+    assert box.drawn["axes"]["output"].get_title() == "hidden 1, unit 3: δ, epoch 5"
     box.reset()
     assert pg.epoch == 0 and box.status.value == ""
     np.testing.assert_array_equal(pg.net.flat_params, start)
@@ -45,8 +47,11 @@ def test_step_reset_play_frames_and_the_view():
 def test_layer_and_unit_buttons_keep_the_network_in_bounds():
     box = build(config=PlaygroundConfig(hidden=(4,) * 5))
     pg = box.playground
+    box.controls["unit"].value = (5, 3)
     box.add_layer()
     assert pg.config.hidden == (4,) * 5 + (2,) and len(box.units.children) == 6
+    assert box.controls["unit"].options[-1] == ("hidden 6 unit 2", (6, 1))
+    assert box.controls["unit"].value == (5, 3)
     image = box.image.value
     box.buttons["add_layer"].click()  # at the bound: nothing changes, nothing is redrawn
     assert pg.config.hidden == (4,) * 5 + (2,) and box.image.value is image
@@ -58,8 +63,10 @@ def test_layer_and_unit_buttons_keep_the_network_in_bounds():
     assert "5 units" in label.value
     plus.click()
     assert pg.config.hidden[0] == 6
+    box.controls["unit"].value = (6, 0)
     box.remove_layer()
     assert pg.config.hidden == (6, 4, 4, 4, 4) and len(box.units.children) == 5
+    assert box.controls["unit"].value is None  # that unit is gone: back to the output
 
 
 def test_no_hidden_layer():
