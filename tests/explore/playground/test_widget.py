@@ -45,27 +45,26 @@ def test_step_reset_play_frames_and_the_view():
 
 
 def test_layer_and_unit_buttons_keep_the_network_in_bounds():
-    box = build(config=PlaygroundConfig(hidden=(4,) * 5))
+    box = build(config=PlaygroundConfig(hidden=(2, 1, 1, 1, 1)))
     pg = box.playground
-    box.controls["unit"].value = (5, 3)
+    box.controls["unit"].value = (1, 1)
     box.add_layer()
-    assert pg.config.hidden == (4,) * 5 + (2,) and len(box.units.children) == 6
+    assert pg.config.hidden == (2, 1, 1, 1, 1, 2) and len(box.units.children) == 6
     assert box.controls["unit"].options[-1] == ("hidden 6 unit 2", (6, 1))
-    assert box.controls["unit"].value == (5, 3)
+    assert box.controls["unit"].value == (1, 1)
     image = box.image.value
     box.buttons["add_layer"].click()  # at the bound: nothing changes, nothing is redrawn
-    assert pg.config.hidden == (4,) * 5 + (2,) and box.image.value is image
-    box.add_unit(0)
+    assert pg.config.hidden == (2, 1, 1, 1, 1, 2) and box.image.value is image
     box.remove_unit(5)
     box.remove_unit(5)  # at the bound
-    assert pg.config.hidden == (5, 4, 4, 4, 4, 1) and pg.net.layers[-1].W.shape == (1, 1)
+    assert pg.config.hidden == (2, 1, 1, 1, 1, 1) and pg.net.layers[-1].W.shape == (1, 1)
     _, label, plus = box.units.children[0].children
-    assert "5 units" in label.value
-    plus.click()
-    assert pg.config.hidden[0] == 6
+    assert "2 units" in label.value
+    plus.click()  # what box.add_unit(0) does
+    assert pg.config.hidden[0] == 3
     box.controls["unit"].value = (6, 0)
     box.remove_layer()
-    assert pg.config.hidden == (6, 4, 4, 4, 4) and len(box.units.children) == 5
+    assert pg.config.hidden == (3, 1, 1, 1, 1) and len(box.units.children) == 5
     assert box.controls["unit"].value is None  # that unit is gone: back to the output
 
 
