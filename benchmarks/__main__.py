@@ -144,6 +144,14 @@ def run(args: argparse.Namespace, removed: list[str]) -> dict:
             settings.digits_repeats, settings.digits_max_epochs, settings.seed, log
         )
 
+    playground = None
+    if only is None:
+        from nnlab.explore.playground import benchmark_cycle
+
+        log("Playground: one cycle of 10 training steps and every map, default configuration")
+        playground = {"cycle_seconds": benchmark_cycle()}
+        log(f"  playground cycle: {playground['cycle_seconds'] * 1e3:.1f} ms")
+
     results = {
         "meta": {
             "mode": "quick" if args.quick else "full",
@@ -161,6 +169,7 @@ def run(args: argparse.Namespace, removed: list[str]) -> dict:
         "skipped_rows": skipped,
         "memory": memory,
         "digits": digits,
+        "playground": playground,
     }
     results["targets"] = evaluate(results)
     stem = args.out or RESULTS / (

@@ -355,6 +355,17 @@ def markdown(results: dict) -> str:
             else ["Not run (`--only`)."]
         ),
         "",
+        "## Playground: one train-and-redraw cycle",
+        "",
+        (
+            "Ten training steps and every unit's activation and delta maps (a 50 x 50 grid) at "
+            "the playground's default configuration (2 hidden layers of 4, 500 points), median: "
+            f"{results['playground']['cycle_seconds'] * 1e3:.1f} ms (target: under 100 ms; "
+            "drawing excluded)."
+            if results.get("playground")
+            else "Not run."
+        ),
+        "",
         "## Peak memory of a steady-state training step (tracemalloc)",
         "",
         "Theoretical minimum: parameters + gradients + optimizer state (none for plain SGD) + "

@@ -44,11 +44,15 @@ module                     chapter                      what it holds
                                                         its table
 =========================  ===========================  ============================================
 
-Every public name is re-exported here: ``from nnlab.explore import flops_table``. The
-computations need only NumPy; matplotlib and ipywidgets are imported when a figure or a
-widget is made. A widget needs a running kernel; each has a static counterpart in its chapter.
-Generic plots (decision boundaries, training curves, animations as HTML) are in
-:mod:`nnlab.viz`.
+The subpackage :mod:`nnlab.explore.playground` (page book/playground) is the TensorFlow
+Playground in a notebook, plus the backward pass: ``from nnlab.explore.playground import
+playground``. Its names stay in the subpackage.
+
+Every public name of the modules above is re-exported here: ``from nnlab.explore import
+flops_table``. The computations need only NumPy; matplotlib and ipywidgets are imported when
+a figure or a widget is made. A widget needs a running kernel; each has a static counterpart
+in its chapter. Generic plots (decision boundaries, training curves, animations as HTML) are
+in :mod:`nnlab.viz`.
 """
 
 from __future__ import annotations

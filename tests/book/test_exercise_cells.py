@@ -35,8 +35,9 @@ SOLUTION = re.compile(r"^(`{3,})\{solution\}\s+(\S+)\s*\n(.*?)^\1\s*$", re.M | r
 PYTHON_BLOCK = re.compile(r"^(`{3,})python\s*\n(.*?)^\1\s*$", re.M | re.S)
 
 
-# Pages that are not chapters: the one-page poster of the source's closing section.
-NOT_CHAPTERS = {"book/infographic"}
+# Pages that are not chapters: the one-page poster of the source's closing section, and the
+# playground, whose guided tour stands in for exercises.
+NOT_CHAPTERS = {"book/infographic", "book/playground"}
 
 
 def chapters_of_parts_i_ii() -> list[Path]:
