@@ -163,3 +163,59 @@ def load_digits(test_size: float = 0.25, rng=0) -> Split:
     std = X_train.std(axis=0)
     std[std == 0] = 1.0
     return Split((X_train - mean) / std, (X_test - mean) / std, y[~test], y[test])
+
+
+def validation_split(X, y, fraction: float = 0.2, rng=0):
+    """Hold out a seeded share of the rows of ``(X, y)`` as a validation set.
+
+    Anything chosen by looking at results (a learning rate, a network) is chosen on the
+    validation rows; the test set stays untouched until the end.
+
+    Parameters
+    ----------
+    X, y : array-like
+        Samples and targets; the same number of rows.
+    fraction : float
+        Share of the rows held out, in (0, 1): ``int(len(X) * fraction)`` rows.
+    rng : None, int or Generator
+        Seeds the draw of the held-out rows.
+
+    Returns
+    -------
+    tuple
+        ``(X_fit, X_val, y_fit, y_val)``, in scikit-learn's ``train_test_split`` order. The
+        held-out rows are ``perm[:int(len(X) * fraction)]`` with
+        ``perm = default_rng(rng).permutation(len(X))``, in that order; the fitting rows are
+        all the others, in their original order.
+
+    Raises
+    ------
+    TypeError, ValueError
+        For a bad ``fraction`` or ``rng``, X and y of different lengths, or a split that leaves
+        either side with no row.
+    """
+    owner = "validation_split"
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim == 0 or y.ndim == 0:
+        raise ValueError(
+            f"{owner}: X and y must be arrays of rows, got shapes {X.shape} and {y.shape}."
+        )
+    if len(X) != len(y):
+        raise ValueError(
+            f"{owner}: X and y must have the same number of rows, got {len(X)} and {len(y)}."
+        )
+    fraction = check_real(
+        fraction, "fraction", owner=owner, low=0.0, high=1.0, low_open=True, high_open=True
+    )
+    gen = as_rng(rng, owner=owner)
+    n = len(X)
+    n_val = int(n * fraction)
+    for part, n_part, hint in (("validation", n_val, "larger"), ("fitting", n - n_val, "smaller")):
+        if n_part == 0:
+            raise ValueError(
+                f"{owner}: fraction={fraction:g} of {n} rows leaves the {part} set with 0 rows; "
+                f"use a {hint} fraction (or more rows)."
+            )
+    held = gen.permutation(n)[:n_val]
+    kept = np.setdiff1d(np.arange(n), held)
+    return X[kept], X[held], y[kept], y[held]

@@ -196,7 +196,8 @@ class SGD(Optimizer):
     -----
     PyTorch's ``SGD`` conventions, with ``g = grad + weight_decay * param``:
 
-    - momentum (book eq. ``opt-momentum``): ``v = momentum * v + g``, ``param -= lr * v``;
+    - momentum (the momentum update of the book's chapter on optimization):
+      ``v = momentum * v + g``, ``param -= lr * v``;
     - Nesterov: ``v = momentum * v + g``, ``param -= lr * (g + momentum * v)``;
     - no momentum: ``param -= lr * g``.
 
@@ -283,9 +284,11 @@ class Adam(Optimizer):
 
     Notes
     -----
-    With ``g = grad + weight_decay * param`` and ``t`` the step count (book eq. ``opt-adam``):
-    ``v = b1 v + (1 - b1) g``, ``s = b2 s + (1 - b2) g^2`` (m and v in PyTorch),
-    ``param -= lr * (v / (1 - b1^t)) / (sqrt(s / (1 - b2^t)) + eps)``.
+    With ``g = grad + weight_decay * param`` and ``t`` the step count, 1 for the first (the Adam
+    update of the book's chapter on optimization), the first and second moments ``m`` and ``v``
+    (Kingma and Ba's names, and PyTorch's) are ``m = b1 m + (1 - b1) g``,
+    ``v = b2 v + (1 - b2) g^2``, and
+    ``param -= lr * (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)``.
 
     Examples
     --------

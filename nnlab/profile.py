@@ -230,8 +230,8 @@ _UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
 def format_time(seconds: float) -> str:
     """A duration with three significant digits and a readable unit: ``"1.23 ms"``.
 
-    Units are s, ms, µs and ns; the output matches the book's nbval sanitizer when printed
-    as ``"<label> time: 1.23 ms"``.
+    Units are s, ms, µs and ns. Printed as ``"<label> time: 1.23 ms"``, a timing is easy to
+    recognise (and to leave out when two runs' outputs are compared).
 
     Examples
     --------

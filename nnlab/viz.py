@@ -3,9 +3,8 @@ tables and animations as HTML.
 
 matplotlib is imported lazily, so ``import nnlab`` needs only NumPy. Functions that compute
 what is drawn (``decision_grid``...) are separate from the drawing and have unit tests. The
-figures of one chapter's idea live with that idea in :mod:`nnlab.explore`; the names that were
-here before (``plot_flops``, ``plot_pass_memory``, ``draw_network``, ``draw_step``...) still
-resolve to them.
+figures of one chapter's idea live with that idea in :mod:`nnlab.explore`. :func:`glue` keeps
+a measured number for a chapter's prose.
 """
 
 from __future__ import annotations
@@ -212,7 +211,7 @@ def number_table(header, rows, *, digits: int = 4):
 
     Numbers are right-aligned in tabular figures; strings are inserted as HTML, so
     ``"z<sub>1</sub>"`` shows a subscript. The output is plain HTML text, identical on every
-    run, so nbval can compare it.
+    run, so two runs' outputs can be compared.
 
     Parameters
     ----------
@@ -358,20 +357,35 @@ def animation_html(anim, *, alt: str | None = None, colors: int | None = 64, clo
     return HTML(_accessible(html, alt))
 
 
-# Chapter-specific figures moved to nnlab.explore; kept reachable here for old notebooks.
-_MOVED = {
-    "plot_flops": "flops",
-    "plot_pass_memory": "pass_memory",
-    "network_layout": "network_drawing",
-    "draw_network": "network_drawing",
-    "draw_step": "backprop_frames",
-    "steps_animation": "backprop_frames",
-}
+def glue(name: str, value, *, digits: int | None = None, sig: int | None = None) -> None:
+    """Keep a measured value for the text of a chapter to quote (myst-nb's ``glue``).
 
+    The value is recorded without being displayed; the prose shows it with
+    ``{glue:text}`name:format```. Numbers are rounded first, so the page never carries more
+    digits than the measurement supports.
 
-def __getattr__(name: str):
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(f"nnlab.explore.{_MOVED[name]}"), name)
-    raise AttributeError(f"module 'nnlab.viz' has no attribute {name!r}")
+    Parameters
+    ----------
+    name : str
+        The key the prose uses; unique within a notebook.
+    value : number or str
+        What to keep. Strings are kept as they are.
+    digits : int, optional
+        Round a number to this many decimals (``digits=0`` for counts).
+    sig : int, optional
+        Round a number to this many significant digits (for values that span many orders of
+        magnitude). At most one of ``digits`` and ``sig``.
+    """
+    if digits is not None and sig is not None:
+        raise ValueError(f"glue({name!r}) takes digits or sig, not both.")
+    if not isinstance(value, str):
+        value = float(value)
+        if digits is not None:
+            value = round(value, digits)
+        elif sig is not None:
+            value = float(f"{value:.{sig}g}")
+    try:
+        from myst_nb import glue as myst_glue
+    except ImportError:
+        raise ImportError("nnlab.viz.glue needs myst-nb: pip install myst-nb.") from None
+    myst_glue(name, value, display=False)

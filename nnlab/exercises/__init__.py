@@ -55,8 +55,22 @@ changed in place is reported with the case that triggered it.
     the scaling forgotten; 1/p instead of 1/(1 - p); (1 - p) multiplied; the mask left out or
     inverted; a new random mask drawn in backward; dA or mask changed in place.
 ``check_dense_flops(fn)``, ``fn(N, n_in, n_out) -> (forward, backward)``, as Dense.flops counts
-    a multiply-add as 1 FLOP; N left out (per-sample counts); forward and backward swapped;
-    the bias, db or dX forgotten; backward as exactly 2x forward; a dict or a single number.
+    a multiply-add counted as 1 FLOP (the book counts 2); N left out (per-sample counts); forward
+    and backward swapped; the bias, db or dX forgotten; backward as exactly 2x forward; a dict or
+    a single number.
+``check_adam_step(fn)``, ``fn(theta, grad, m, v, t, lr, beta1, beta2, eps) -> (theta, m, v)``
+    no bias correction, or of m or v only, or with t - 1 or t + 1; v from grad instead of
+    grad**2; beta and 1 - beta swapped; the square root missing; eps inside it; m and v swapped
+    in the step; a flipped sign; lr missing; the old m or v returned; bias-corrected moments
+    stored; inputs updated in place.
+``check_training_memory(fn)``, ``fn(widths, N, itemsize) -> (cache_bytes, param_bytes)``
+    the logits counted as kept; the input forgotten; every layer's output kept instead of its
+    input; Z and A both kept; N or itemsize left out; bits instead of bytes; biases forgotten;
+    parameters times N; the two swapped; a dict or a single number.
+``check_pareto_front(fn)``, ``fn(costs, accuracies) -> indices``, by increasing cost
+    strict dominance in both (ties kept); identical networks dropped, or one of them; cost
+    maximised or accuracy minimised; sorted by accuracy or in input order; the dominated ones;
+    values instead of indices; 1-based indices; only the cheapest or the most accurate.
 
 Each topic module also holds the reference solutions (``dense.dense_backward_solution``,
 ``initialization.he_init_solution``, ``clipping.clip_grad_norm_solution``, ...), which the
@@ -75,15 +89,18 @@ from __future__ import annotations
 
 from ._feedback import Feedback
 from .activations import check_activation_backward
+from .adam import check_adam_step
 from .clipping import check_clip_grad_norm
 from .conv import check_conv2d_dW
 from .cost import check_dense_flops
 from .dense import check_dense_backward
 from .dropout import check_dropout_backward
 from .initialization import check_he_init
+from .memory import check_training_memory
 from .network import check_two_layer_backward
 from .numgrad import EPS_CHOICES, check_best_eps, check_numerical_gradient
 from .optim import check_sgd_momentum_step
+from .pareto import check_pareto_front
 from .softmax import check_softmax_cross_entropy
 from .value import check_grad_accumulation, check_value_op
 
@@ -91,6 +108,7 @@ __all__ = [
     "EPS_CHOICES",
     "Feedback",
     "check_activation_backward",
+    "check_adam_step",
     "check_best_eps",
     "check_clip_grad_norm",
     "check_conv2d_dW",
@@ -100,8 +118,10 @@ __all__ = [
     "check_grad_accumulation",
     "check_he_init",
     "check_numerical_gradient",
+    "check_pareto_front",
     "check_sgd_momentum_step",
     "check_softmax_cross_entropy",
+    "check_training_memory",
     "check_two_layer_backward",
     "check_value_op",
 ]

@@ -23,8 +23,21 @@ import numpy as np
 COLOURS = {
     True: {"text": "#14532d", "background": "#ecf8ef", "border": "#2f7d4f"},
     False: {"text": "#7f1d1d", "background": "#fdf0ef", "border": "#c0392b"},
+    None: {"text": "#1e3a5f", "background": "#eef3f9", "border": "#4a6f9c"},
 }
-MARKS = {True: "\N{CHECK MARK}", False: "\N{BALLOT X}"}
+MARKS = {True: "\N{CHECK MARK}", False: "\N{BALLOT X}", None: "\N{LOWER RIGHT PENCIL}"}
+STATUS = {True: "passed", False: "not yet", None: "your turn"}
+
+# The numbers of the equations that checker messages cite, as the rendered book shows them
+# (Jupyter Book numbers equations across the whole book). A test of the built book checks them
+# against its HTML, so a chapter that adds an equation cannot leave a message pointing at the
+# wrong one.
+EQUATIONS = {"opt-momentum": 26, "opt-adam": 27}
+
+
+def equation(label: str) -> str:
+    """``"eq. (26)"``: how a checker message cites the book's equation ``label``."""
+    return f"eq. ({EQUATIONS[label]})"
 
 
 @dataclass(frozen=True, repr=False)
@@ -33,34 +46,45 @@ class Feedback:
 
     Shown in Jupyter as a short coloured message (``_repr_html_``), elsewhere as plain text.
     ``bool(feedback)`` is ``feedback.passed``, so ``assert check_...(fn)`` works in a cell.
+    A stub that still raises ``NotImplementedError`` is not a failure: its feedback has
+    ``attempted=False`` and shows as a neutral "your turn" box with what to write.
     """
 
     passed: bool
     hint: str
     exercise: str = ""
+    attempted: bool = True
+
+    @classmethod
+    def not_attempted(cls, todo: str, exercise: str = "") -> Feedback:
+        """The feedback for a stub: ``passed`` is False, the hint says what to write."""
+        return cls(False, f"not attempted yet: {todo}", exercise, attempted=False)
+
+    @property
+    def _state(self) -> bool | None:
+        return self.passed if self.attempted else None
 
     def __bool__(self) -> bool:
         return self.passed
 
     def __str__(self) -> str:
         title = f"{self.exercise} \N{EM DASH} " if self.exercise else ""
-        return f"{MARKS[self.passed]} {title}{self.hint}"
+        return f"{MARKS[self._state]} {title}{self.hint}"
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        c = COLOURS[self.passed]
+        c = COLOURS[self._state]
         style = (
             f"color:{c['text']};background:{c['background']};"
             f"border-left:4px solid {c['border']};padding:0.45em 0.8em;margin:0.3em 0;"
             "line-height:1.45;font-family:inherit"
         )
-        status = "passed" if self.passed else "not yet"
         title = f"{html.escape(self.exercise)}: " if self.exercise else ""
         lines = "<br>".join(html.escape(line) for line in self.hint.splitlines())
         return (
-            f'<div role="status" style="{style}"><strong>{MARKS[self.passed]} {title}'
-            f"{status}</strong><br>{lines}</div>"
+            f'<div role="status" style="{style}"><strong>{MARKS[self._state]} {title}'
+            f"{STATUS[self._state]}</strong><br>{lines}</div>"
         )
 
 

@@ -299,7 +299,7 @@ def _check_he(fn) -> Feedback:
                     ignores_rng = ignores_rng or case
             stats.append(_he_stats(W))
     except NotImplementedError:
-        return Feedback(False, f"not attempted yet: {HE_TODO}", HE_TITLE)
+        return Feedback.not_attempted(HE_TODO, HE_TITLE)
     except _HeStop as stop:
         return Feedback(False, stop.hint, HE_TITLE)
     if transposed is not None:

@@ -1,4 +1,4 @@
-"""Exercise: one step of SGD with momentum, in nnlab's convention (book eq. ``opt-momentum``).
+"""Exercise: one step of SGD with momentum, in nnlab's convention (the book's momentum update).
 
 nnlab's :class:`nnlab.SGD` follows PyTorch: the velocity accumulates raw gradients and the
 learning rate scales the step, ``v <- momentum v + grad``, ``theta <- theta - lr v``. Another
@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._feedback import Case, Feedback, join, unpack_tuple
+from ._feedback import Case, Feedback, equation, join, unpack_tuple
 from ._runner import Exercise, Variant, run
 
 TODO = (
     "implement fn(theta, grad, velocity, lr, momentum) returning (theta_new, velocity_new), "
-    "one step of SGD with momentum as nnlab.SGD takes it (book eq. opt-momentum)."
+    f"one step of SGD with momentum as nnlab.SGD takes it (the book's {equation('opt-momentum')})."
 )
 
 
@@ -159,7 +159,7 @@ def _on_mutation(changed: list, case: Case) -> str:
 def check_sgd_momentum_step(fn) -> Feedback:
     """Check ``fn(theta, grad, velocity, lr, momentum) -> (theta_new, velocity_new)``.
 
-    The expected update is nnlab.SGD's (PyTorch's convention, book eq. ``opt-momentum``):
+    The expected update is nnlab.SGD's (PyTorch's convention, the book's momentum update):
     ``velocity_new = momentum * velocity + grad``, ``theta_new = theta - lr * velocity_new``.
     Four cases: a first step from zero velocity, a step with a velocity, momentum 0 and
     momentum 0.5.
@@ -187,8 +187,8 @@ def check_sgd_momentum_step(fn) -> Feedback:
         reference=_reference,
         passed=(
             "theta_new and velocity_new match nnlab.SGD's momentum update (PyTorch's "
-            "convention, eq. opt-momentum) on 4 cases, including a first step from zero "
-            "velocity and momentum 0; your function left its inputs unchanged."
+            f"convention, the book's {equation('opt-momentum')}) on 4 cases, including a first "
+            "step from zero velocity and momentum 0; your function left its inputs unchanged."
         ),
         variants=VARIANTS,
         on_mutation=_on_mutation,

@@ -6,7 +6,8 @@ Two exercises that a learner solves in a notebook cell, on plain numbers or on n
 - :func:`check_value_op`: the *local* backward rule of one operation. For ``"mul"`` and
   ``"add"`` the learner writes ``fn(a, b, out_grad) -> (a_grad, b_grad)``, the amounts the
   operation adds to its operands' gradients when the gradient ``out_grad`` reaches its output;
-  for ``"tanh"``, ``fn(a, out_grad) -> a_grad``. ``a``, ``b`` and ``out_grad`` are floats.
+  for ``"tanh"``, ``fn(z, out_grad) -> z_grad`` (``out = tanh(z)``; ``z`` is the input, as a
+  pre-activation is in the book's notation). ``a``, ``b``, ``z`` and ``out_grad`` are floats.
 - :func:`check_grad_accumulation`: the backward step of one node. The learner writes
   ``fn(node)``, which updates ``parent.grad`` for each ``parent`` in ``node.parents`` from
   ``node.grad`` and ``node.local_grads`` (d node / d parent, one per parent, same order).
@@ -38,9 +39,9 @@ def add_backward_solution(a: float, b: float, out_grad: float) -> tuple[float, f
     return out_grad, out_grad
 
 
-def tanh_backward_solution(a: float, out_grad: float) -> float:
-    """Reference solution for ``out = tanh(a)``: ``d out/d a = 1 - tanh(a)^2``."""
-    t = math.tanh(a)
+def tanh_backward_solution(z: float, out_grad: float) -> float:
+    """Reference solution for ``out = tanh(z)``: ``d out/d z = 1 - tanh(z)^2``."""
+    t = math.tanh(z)
     return (1.0 - t * t) * out_grad
 
 
@@ -63,7 +64,7 @@ SOLUTIONS = {
 def _op_cases(op: str) -> list[Case]:
     if op == "tanh":
         values = [(0.5, 1.0), (-1.2, 0.3), (0.0, 2.0), (2.5, -1.5)]
-        return [Case(f"tanh at a = {a:g}", {"a": a, "out_grad": g}) for a, g in values]
+        return [Case(f"tanh at z = {z:g}", {"z": z, "out_grad": g}) for z, g in values]
     values = [(2.0, -3.0, 1.0), (1.5, 4.0, 0.5), (-0.7, 0.2, -2.0), (0.0, 5.0, 1.5)]
     sym = "*" if op == "mul" else "+"
     return [Case(f"a {sym} b", {"a": a, "b": b, "out_grad": g}) for a, b, g in values]
@@ -79,7 +80,8 @@ def _op_reference(op: str):
             else (a * Value(operands[1]) if op == "mul" else a + Value(operands[1]))
         )
         grads = [np.asarray(local * g) for local in out.local_grads]
-        return dict(zip(("a_grad", "b_grad"), grads, strict=False))
+        names = ("z_grad",) if op == "tanh" else ("a_grad", "b_grad")
+        return dict(zip(names, grads, strict=True))
 
     return reference
 
@@ -89,7 +91,7 @@ def _op_unpack(op: str):
         if isinstance(out, Value):
             raise Wrong("your function returned a Value: return plain numbers (Value.data)")
         if op == "tanh":
-            return {"a_grad": as_array(out, "a_grad", scalar=True)}
+            return {"z_grad": as_array(out, "z_grad", scalar=True)}
         grads = unpack_tuple(out, ("a_grad", "b_grad"), scalars=("a_grad", "b_grad"))
         for name, v in grads.items():
             if v.ndim:
@@ -105,20 +107,20 @@ def _op_variants(op: str) -> tuple[Variant, ...]:
     if op == "tanh":
         return (
             Variant(
-                ("a_grad",),
-                lambda a, g: {"a_grad": 1 - math.tanh(a) ** 2},
-                f"your a_grad misses the factor out_grad: {chain}.",
+                ("z_grad",),
+                lambda z, g: {"z_grad": 1 - math.tanh(z) ** 2},
+                f"your z_grad misses the factor out_grad: {chain}.",
             ),
             Variant(
-                ("a_grad",),
-                lambda a, g: {"a_grad": (1 - a * a) * g},
-                "your a_grad uses 1 - a^2: the formula 1 - t^2 is in terms of the output "
-                "t = tanh(a), not of the input a.",
+                ("z_grad",),
+                lambda z, g: {"z_grad": (1 - z * z) * g},
+                "your z_grad uses 1 - z^2: the formula 1 - t^2 is in terms of the output "
+                "t = tanh(z), not of the input z.",
             ),
             Variant(
-                ("a_grad",),
-                lambda a, g: {"a_grad": math.tanh(a) * g},
-                "your a_grad uses tanh(a), the forward value: use its derivative.",
+                ("z_grad",),
+                lambda z, g: {"z_grad": math.tanh(z) * g},
+                "your z_grad uses tanh(z), the forward value: use its derivative.",
             ),
         )
     if op == "mul":
@@ -165,14 +167,14 @@ def check_value_op(fn, op: str = "mul") -> Feedback:
     """Check the local backward rule of one operation of a ``Value`` graph.
 
     ``op`` is ``"mul"`` (default) or ``"add"``, with ``fn(a, b, out_grad) -> (a_grad,
-    b_grad)``, or ``"tanh"``, with ``fn(a, out_grad) -> a_grad``. The numbers are plain
+    b_grad)``, or ``"tanh"``, with ``fn(z, out_grad) -> z_grad``. The numbers are plain
     floats; the results are what the operation adds to its operands' ``grad``. The reference
     is the local derivatives nnlab's :class:`~nnlab.graph.Value` records, times ``out_grad``.
     Four cases, with ``out_grad`` other than 1 in three of them.
 
     Diagnoses: ``out_grad`` not multiplied in; for mul, swapped operands and addition's rule;
-    for add, multiplication's rule and subtraction's sign; for tanh, ``1 - a^2`` and
-    ``tanh(a)``; a ``Value`` returned instead of numbers; exceptions and ``None``.
+    for add, multiplication's rule and subtraction's sign; for tanh, ``1 - z^2`` and
+    ``tanh(z)``; a ``Value`` returned instead of numbers; exceptions and ``None``.
 
     Examples
     --------
@@ -182,11 +184,13 @@ def check_value_op(fn, op: str = "mul") -> Feedback:
     if op not in OPS:
         valid = ", ".join(repr(o) for o in OPS)
         return Feedback(False, f"op must be one of {valid}, got {op!r}.", "Value op backward")
-    args = "a, out_grad" if op == "tanh" else "a, b, out_grad"
-    out = "a_grad" if op == "tanh" else "(a_grad, b_grad)"
-    comps = {"a_grad": "be a single number"}
-    if op != "tanh":
-        comps["b_grad"] = "be a single number"
+    args = "z, out_grad" if op == "tanh" else "a, b, out_grad"
+    out = "z_grad" if op == "tanh" else "(a_grad, b_grad)"
+    comps = (
+        {"z_grad": "be a single number"}
+        if op == "tanh"
+        else {"a_grad": "be a single number", "b_grad": "be a single number"}
+    )
     spec = Exercise(
         title=f"Value {op} backward",
         todo=f"implement fn({args}) returning {out}, what {op} adds to its operands' grad "

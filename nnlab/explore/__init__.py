@@ -93,8 +93,8 @@ from .pass_timing import (
     cost_explorer,
     gemm_rate,
     pass_costs,
+    plot_achieved_rate,
     plot_cost_split,
-    plot_roofline,
     plot_throughput,
     throughput,
 )
@@ -110,29 +110,38 @@ from .signal_propagation import (
     propagation_explorer,
 )
 from .training_runs import DATASETS, OPTIMIZERS, train_run, training_explorer
+
+# training_speed.OPTIMIZERS is not re-exported: OPTIMIZERS here is training_runs' (the Train
+# widget's); use nnlab.explore.training_speed.OPTIMIZERS.
 from .training_speed import (
+    ADAMW_DECAY,
     BATCHING,
-    OPTIMIZER_SETTINGS,
+    BATCHING_RATES,
+    LEARNING_RATES,
     batching_runs,
     optimizer_runs,
     pareto_front,
     plot_curves,
     plot_pareto,
     size_sweep,
+    tune_batching,
+    tune_learning_rates,
 )
 from .xor_network import XOR_WEIGHTS, plot_two_two_one, two_two_one, weights_explorer
 
 __all__ = [
     "ACTIVATION_NAMES",
+    "ADAMW_DECAY",
     "BATCHING",
+    "BATCHING_RATES",
     "BATCH_SIZES",
     "BOWL",
     "DATASETS",
     "HIDDEN_WIDTHS",
     "INITS",
     "KERNELS",
+    "LEARNING_RATES",
     "OPTIMIZERS",
-    "OPTIMIZER_SETTINGS",
     "XOR_WEIGHTS",
     "Step",
     "activation_explorer",
@@ -168,6 +177,7 @@ __all__ = [
     "pareto_front",
     "pass_costs",
     "pass_memory",
+    "plot_achieved_rate",
     "plot_activation",
     "plot_band",
     "plot_conv_maps",
@@ -181,7 +191,6 @@ __all__ = [
     "plot_pareto",
     "plot_pass_memory",
     "plot_propagation",
-    "plot_roofline",
     "plot_throughput",
     "plot_two_two_one",
     "propagation_explorer",
@@ -197,6 +206,8 @@ __all__ = [
     "train_digits",
     "train_run",
     "training_explorer",
+    "tune_batching",
+    "tune_learning_rates",
     "two_two_one",
     "weights_explorer",
 ]

@@ -128,8 +128,10 @@ def plot_layer_norms(run: dict, ax=None, *, title: str | None = None):
     image = ax.imshow(grid, aspect="auto", origin="lower", cmap="viridis", vmin=-12, vmax=1)
     ax.set_xlabel("epoch")
     ax.set_ylabel("layer l")
-    ticks = np.arange(0, grid.shape[0], max(1, grid.shape[0] // 5))
-    ax.set_yticks(ticks, [str(t + 1) for t in ticks])
+    # whole-number ticks: layers from 1; epochs from 0 (the column before any training)
+    for axis, n, first in ((ax.yaxis, grid.shape[0], 1), (ax.xaxis, grid.shape[1], 0)):
+        ticks = np.arange(0, n, max(1, n // 5))
+        axis.set_ticks(ticks, [str(t + first) for t in ticks])
     if title:
         ax.set_title(title, fontsize=10)
     plt.colorbar(image, ax=ax, label=r"$\log_{10}\|dW^{[l]}\|_F$")

@@ -1,11 +1,10 @@
 """Forward propagation vs backpropagation on one page: a poster figure and its table (the
 source's closing section, *Forward Propagation vs Backpropagation Infographic*).
 
-Compute (:func:`infographic_numbers`, measured by nnlab) -> figure (:func:`draw_infographic`,
-:func:`save_infographic`) -> words for the page (:func:`infographic_alt`,
-:func:`infographic_table`). Every number shown is an entry of ``numbers["printed"]``, made by
-:func:`fmt` from a measured value; the words around the numbers are written once, in
-``_ROWS``, and shared by the figure, the alt text and the table.
+Compute (:func:`infographic_numbers`) -> figure (:func:`draw_infographic`, :func:`save_infographic`)
+-> words (:func:`infographic_alt`, :func:`infographic_table`). Every number shown is an entry of
+``numbers["printed"]``, made by :func:`fmt` from a measured value; the words around them are
+written once, in ``_ROWS``, for the figure, the alt text and the table.
 """
 
 from __future__ import annotations
@@ -122,10 +121,10 @@ def infographic_numbers(
         ``ratio_full`` (backward over forward). ``"memory"``, in bytes: ``training_cache``
         (:func:`nnlab.cached_bytes` after ``forward(X)``), ``inference_cache`` (after
         ``forward(X, cache=False)``: 0), ``parameters``, ``gradients``, ``training``
-        (parameters + training cache), ``inference`` (parameters + inference cache) and
-        their ``ratio``. ``"timing"``: median seconds ``forward`` and ``backward`` and their
-        ``ratio`` (all three vary per run), ``repeats``, ``one_blas_thread``; None without
-        ``time_it``. ``"equations"``: :data:`EQUATIONS`. ``"printed"``: every
+        (parameters + gradients + training cache: plain SGD), ``inference`` (parameters +
+        inference cache) and their ``ratio``. ``"timing"``: median seconds ``forward``,
+        ``backward``, their ``ratio`` (all vary per run), ``repeats``, ``one_blas_thread``;
+        None without ``time_it``. ``"equations"``: :data:`EQUATIONS`. ``"printed"``: every
         :data:`PRINTED` key as :func:`fmt` prints it, and ``size_0``, ``size_1``...
 
     Notes
@@ -173,15 +172,15 @@ def infographic_numbers(
             "training_cache": kept,
             "inference_cache": kept_inference,
             "parameters": params,
-            "gradients": net.flat_grads.nbytes,
-            "training": params + kept,
+            "gradients": params,  # a gradient per parameter, same dtype
+            "training": 2 * params + kept,
             "inference": params + kept_inference,
         },
         "timing": timing,
         "equations": EQUATIONS,
     }
     numbers["flops"].update(ratio=bwd / fwd, ratio_full=bwd_full / fwd)
-    numbers["memory"]["ratio"] = (params + kept) / (params + kept_inference)
+    numbers["memory"]["ratio"] = (2 * params + kept) / (params + kept_inference)
     printed = {
         key: fmt(numbers[part][name], unit)
         for key, (part, name, unit) in PRINTED.items()
@@ -214,12 +213,14 @@ _ROWS = (
     ("Memory",
      "kept for backward: {bytes_kept} after a training\nforward, {bytes_kept_inference} after an"
      " inference forward;\nparameters: {bytes_params}",
-     "reads that cache: training holds {memory_training}\n(parameters + cache), {memory_ratio} the"
-     " {memory_inference}\nof inference (parameters only); gradients: {bytes_grads}"),
+     "reads that cache, writes gradients ({bytes_grads}):\na plain SGD step holds"
+     " {memory_training} (parameters,\ngradients, cache), {memory_ratio} inference's"
+     " {memory_inference}"),
     ("Time", "{time_forward}",
      "{time_backward} = {time_ratio} the forward\n(medians of {repeats} runs on this machine:"
      " they vary)"),
-    ("Runs in", "inference (prediction) and training", "training only, after a training forward"),
+    ("Runs in", "inference (prediction) and training", "training; also for saliency maps and"
+     "\nadversarial examples, after a forward that kept its cache"),
 )  # fmt: skip
 _TITLE = "Forward propagation vs backpropagation"
 _SUBTITLE = "one training step of a {network} {activation} network on a batch of N = {batch_size}"

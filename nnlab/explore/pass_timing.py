@@ -1,15 +1,18 @@
 """What each pass costs, in FLOPs and in time, and what throughput each mode reaches
 (chapter book/comparing-performance).
 
-Compute (:func:`gemm_rate`, :func:`pass_costs`, :func:`throughput`) -> figure
-(:func:`plot_roofline`, :func:`plot_throughput`, :func:`plot_cost_split`) -> widget
-(:func:`cost_explorer`). Times are measurements of this machine: a chapter shows them and
-compares ratios, never asserts them. FLOPs are exact (:func:`nnlab.flops`).
+Compute (:func:`gemm_rate`, :func:`pass_costs`, :func:`throughput`,
+:func:`benchmark_results`) -> figure (:func:`plot_achieved_rate`, :func:`plot_throughput`,
+:func:`plot_cost_split`, :func:`plot_benchmark`) -> widget (:func:`cost_explorer`). Times
+are measurements of this machine: a chapter shows them and compares ratios, never asserts
+them. FLOPs are exact (:func:`nnlab.flops`).
 """
 
 from __future__ import annotations
 
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -137,9 +140,10 @@ def throughput(
     return rows
 
 
-def plot_roofline(rows: list[dict], peak: float, ax=None):
-    """Achieved GFLOP/s of forward and backward against the FLOPs of the pass, with the
-    measured matrix-product rate as the ceiling."""
+def plot_achieved_rate(rows: list[dict], peak: float, ax=None):
+    """Achieved GFLOP/s of forward and backward against the FLOPs of the pass (its size),
+    with the measured matrix-product rate as the ceiling. Not a roofline: the x-axis is the
+    amount of work, not its arithmetic intensity (FLOPs per byte moved)."""
     plt = _plt()
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.6), constrained_layout=True)
@@ -191,6 +195,46 @@ def plot_cost_split(row: dict, axes=None):
         ax.set(xlim=(0, 1), yticks=[], title=f"share of a training step: {title}")
     axes[0].legend(fontsize=8, ncol=3, loc="upper center", bbox_to_anchor=(0.5, -0.25))
     return axes
+
+
+# Where the benchmark suite (python -m benchmarks) records its latest run, beside the package.
+BENCHMARK_FILE = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "latest.json"
+BENCHMARK_NAMES = {
+    "nnlab": "nnlab",
+    "torch": "PyTorch (CPU)",
+    "gemm": "its matrix products alone",
+    "loop": "per-sample Python loop",
+}
+
+
+def benchmark_results(path=None) -> dict:
+    """The latest recorded run of nnlab's benchmark suite (a dict read from its JSON file)."""
+    return json.loads(Path(path or BENCHMARK_FILE).read_text(encoding="utf-8"))
+
+
+def benchmark_steps(results: dict, *, dtype: str = "float32", threads: int = 1) -> list[dict]:
+    """The training-step rows of ``results`` for one dtype and thread count, in order."""
+    return [s for s in results["steps"] if s["dtype"] == dtype and s["threads"] == threads]
+
+
+def plot_benchmark(steps: list[dict], ax=None):
+    """Median training-step time of each benchmark row, one horizontal group of bars per row
+    (nnlab, PyTorch, the step's matrix products timed alone, the per-sample loop: those
+    measured), on a log scale. Row labels read on the y-axis, so they never overlap."""
+    plt = _plt()
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.9 * len(steps) + 1.2), constrained_layout=True)
+    colors = {"nnlab": "#0072B2", "torch": "#D55E00", "gemm": "#009E73", "loop": "#999999"}
+    height = 0.8 / len(BENCHMARK_NAMES)
+    for k, name in enumerate(BENCHMARK_NAMES):
+        ys = [i + height * (k - 1.5) for i, s in enumerate(steps) if name in s["timings"]]
+        ms = [s["timings"][name]["median"] * 1e3 for s in steps if name in s["timings"]]
+        ax.barh(ys, ms, height, color=colors[name], label=BENCHMARK_NAMES[name])
+    ax.set_yticks(range(len(steps)), [s["label"] for s in steps], fontsize=9)
+    ax.invert_yaxis()
+    ax.set(xscale="log", xlabel="training step (ms, median)")
+    ax.legend(fontsize=8, ncol=len(BENCHMARK_NAMES), loc="upper center", bbox_to_anchor=(0.5, -0.2))
+    return ax
 
 
 def cost_explorer():

@@ -9,15 +9,18 @@ import numpy as np
 from nnlab import exercises as ex
 from nnlab.exercises import (
     activations,
+    adam,
     clipping,
     conv,
     cost,
     dense,
     dropout,
     initialization,
+    memory,
     network,
     numgrad,
     optim,
+    pareto,
     softmax,
     value,
 )
@@ -50,6 +53,9 @@ CHECKERS = {
     "clip_grad_norm": (ex.check_clip_grad_norm, clipping.clip_grad_norm_solution),
     "dropout": (ex.check_dropout_backward, dropout.dropout_backward_solution),
     "dense_flops": (ex.check_dense_flops, cost.dense_flops_solution),
+    "adam": (ex.check_adam_step, adam.adam_step_solution),
+    "training_memory": (ex.check_training_memory, memory.training_memory_solution),
+    "pareto": (ex.check_pareto_front, pareto.pareto_front_solution),
 }
 
 # The checkers whose learner function returns its result (the accumulation step does not).

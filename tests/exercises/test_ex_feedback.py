@@ -136,6 +136,20 @@ def test_stub_is_not_attempted_yet(name):
     assert not fb.passed
     assert fb.hint.startswith("not attempted yet: implement fn(")
     assert fb.hint.count("\n") == 0
+    # A stub is an open exercise, not a failure: a neutral "your turn" box, no red cross.
+    assert not fb.attempted
+    html = fb._repr_html_()
+    assert "your turn" in html and "\N{BALLOT X}" not in html and "#c0392b" not in html
+    assert str(fb).startswith("\N{LOWER RIGHT PENCIL}")
+
+
+def test_a_wrong_attempt_is_still_marked_wrong():
+    def wrong(X, W, b, dZ):
+        return dZ.T @ X, dZ.sum(axis=0), dZ @ W.T
+
+    fb = CHECKERS["dense"][0](wrong)
+    assert fb.attempted and not fb.passed
+    assert "\N{BALLOT X}" in fb._repr_html_() and "not yet" in fb._repr_html_()
 
 
 @pytest.mark.parametrize("name", CHECKERS)
@@ -198,7 +212,8 @@ def test_wrong_shapes_are_named(name):
     check, solution = CHECKERS[name]
     fb = check(spoiled(solution, lambda a: np.stack([a, a])))
     assert not fb.passed
-    assert "shape (2" in fb.hint
+    # a list of indices (the Pareto front) is spoiled entry by entry: (n, 2) instead of (n,)
+    assert re.search(r"shape \((2|\d+, 2)", fb.hint), fb.hint
 
 
 def _first_array(args):

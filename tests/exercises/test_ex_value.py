@@ -39,9 +39,9 @@ OP_VARIANTS = {
         "follow the rule of multiplication",
     ),
     ("add", "subtraction's sign"): (lambda a, b, g: (g, -g), "subtraction's rule"),
-    ("tanh", "no out_grad"): (lambda a, g: 1 - math.tanh(a) ** 2, "misses the factor out_grad"),
-    ("tanh", "1 - a^2"): (lambda a, g: (1 - a * a) * g, "your a_grad uses 1 - a^2"),
-    ("tanh", "forward value"): (lambda a, g: math.tanh(a) * g, "the forward value"),
+    ("tanh", "no out_grad"): (lambda z, g: 1 - math.tanh(z) ** 2, "misses the factor out_grad"),
+    ("tanh", "1 - z^2"): (lambda z, g: (1 - z * z) * g, "your z_grad uses 1 - z^2"),
+    ("tanh", "forward value"): (lambda z, g: math.tanh(z) * g, "the forward value"),
 }
 
 

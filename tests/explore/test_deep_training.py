@@ -200,6 +200,7 @@ def test_plot_layer_norms_is_the_log_median_over_seeds():
     assert image.get_array().shape == (4, 5)  # layers up, epochs across
     assert image.get_clim() == (-12, 1) and image.origin == "lower"
     assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "2", "3", "4"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2", "3", "4"]  # no 2.5
     assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "layer l"
     assert ax.get_title() == "ReLU + He"
     assert len(ax.figure.axes) == 2  # and its colorbar

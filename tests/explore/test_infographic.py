@@ -80,7 +80,7 @@ def test_memory_follows_the_key_differences_formula(sizes):
     assert m["inference_cache"] == 0
     n_params = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
     assert m["parameters"] == m["gradients"] == 8 * n_params
-    assert m["training"] == m["parameters"] + m["training_cache"]
+    assert m["training"] == m["parameters"] + m["gradients"] + m["training_cache"]
     assert m["inference"] == m["parameters"]
     assert m["ratio"] == m["training"] / m["inference"]
 

@@ -4,16 +4,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import nnlab
 import nnlab.explore as explore
-from nnlab import viz, widgets
+from nnlab import viz
 
 NNLAB = Path(nnlab.__file__).parent
 
 
 def test_importing_explore_needs_only_numpy():
     code = (
-        "import sys, nnlab.explore, nnlab.widgets; heavy = {'matplotlib', 'ipywidgets', "
+        "import sys, nnlab.explore; heavy = {'matplotlib', 'ipywidgets', "
         "'IPython', 'PIL', 'sklearn', 'tqdm'} & set(sys.modules); print(sorted(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -29,14 +31,13 @@ def test_every_public_name_is_re_exported():
     assert sorted(explore.__all__) == sorted(set(explore.__all__))
 
 
-def test_old_names_still_work():
-    for name in explore.__all__:
-        assert getattr(widgets, name) is getattr(explore, name), name
+def test_the_compatibility_shims_are_gone():
+    with pytest.raises(ImportError):
+        import nnlab.widgets  # noqa: F401
     for name in ["plot_flops", "plot_pass_memory", "draw_network", "draw_step", "steps_animation"]:
-        assert getattr(viz, name) is getattr(explore, name), name
+        assert not hasattr(viz, name), name
 
 
 def test_no_module_is_over_400_lines():
     for path in NNLAB.rglob("*.py"):
         assert len(path.read_text().splitlines()) <= 400, path.name
-    assert len((NNLAB / "widgets.py").read_text().splitlines()) < 60

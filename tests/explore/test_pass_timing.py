@@ -15,11 +15,14 @@ import nnlab as nl
 from nnlab.explore import pass_timing
 from nnlab.explore.pass_timing import (
     PHASE_COLORS,
+    benchmark_results,
+    benchmark_steps,
     cost_explorer,
     gemm_rate,
     pass_costs,
+    plot_achieved_rate,
+    plot_benchmark,
     plot_cost_split,
-    plot_roofline,
     plot_throughput,
     throughput,
 )
@@ -192,9 +195,9 @@ ROWS = [
 ]
 
 
-def test_plot_roofline():
+def test_plot_achieved_rate():
     _, ax = plt.subplots()
-    assert plot_roofline(ROWS, 50.0, ax) is ax
+    assert plot_achieved_rate(ROWS, 50.0, ax) is ax
     forward, backward = ax.collections
     np.testing.assert_array_equal(forward.get_offsets(), [[1e4, 0.5], [1e7, 20.0]])
     np.testing.assert_array_equal(backward.get_offsets(), [[2e4, 0.4], [2e7, 9.0]])
@@ -204,16 +207,81 @@ def test_plot_roofline():
     assert ax.get_xlabel() == "FLOPs of the pass" and ax.get_ylabel() == "achieved GFLOP/s"
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels == ["forward", "backward", "matrix product, 50 GFLOP/s"]
-    assert len(plot_roofline(ROWS, 1.0).figure.axes) == 1  # its own axes
+    assert len(plot_achieved_rate(ROWS, 1.0).figure.axes) == 1  # its own axes
 
 
-def test_plot_roofline_of_measured_rows():
+def test_plot_achieved_rate_of_measured_rows():
     rows = pass_costs((4, 8), (2,), n_in=5, n_out=3, repeats=1)
-    ax = plot_roofline(rows, gemm_rate((8,), repeats=1))
+    ax = plot_achieved_rate(rows, gemm_rate((8,), repeats=1))
     np.testing.assert_allclose(
         ax.collections[1].get_offsets(),
         [[r["flops_backward"], r["gflops_backward"]] for r in rows],
     )
+
+
+BENCH = {
+    "steps": [
+        {
+            "label": "(a) big",
+            "dtype": "float32",
+            "threads": 1,
+            "timings": {
+                "nnlab": {"median": 2e-3},
+                "torch": {"median": 3e-3},
+                "gemm": {"median": 1e-3},
+                "loop": {"median": 4e-2},
+            },
+        },
+        {
+            "label": "(b) small",
+            "dtype": "float32",
+            "threads": 1,
+            "timings": {"nnlab": {"median": 1e-4}, "gemm": {"median": 5e-5}},
+        },
+        {
+            "label": "(a) big",
+            "dtype": "float64",
+            "threads": 1,
+            "timings": {"nnlab": {"median": 9.0}},
+        },
+        {
+            "label": "(a) big",
+            "dtype": "float32",
+            "threads": 2,
+            "timings": {"nnlab": {"median": 9.0}},
+        },
+    ]
+}
+
+
+def test_benchmark_steps_keep_one_dtype_and_thread_count_in_order():
+    steps = benchmark_steps(BENCH)
+    assert [s["label"] for s in steps] == ["(a) big", "(b) small"]
+    assert benchmark_steps(BENCH, dtype="float64")[0]["timings"]["nnlab"]["median"] == 9.0
+
+
+def test_benchmark_results_reads_the_recorded_run(tmp_path):
+    path = tmp_path / "latest.json"
+    path.write_text('{"steps": [], "environment": {"cpu": "x"}}', encoding="utf-8")
+    assert benchmark_results(path) == {"steps": [], "environment": {"cpu": "x"}}
+    recorded = benchmark_results()  # the repository's own file
+    assert benchmark_steps(recorded) and "cpu" in recorded["environment"]
+
+
+def test_plot_benchmark_draws_each_measured_time_with_labels_on_the_y_axis():
+    steps = benchmark_steps(BENCH)
+    ax = plot_benchmark(steps)
+    widths = sorted(round(p.get_width(), 9) for p in ax.patches)
+    assert widths == sorted([2.0, 3.0, 1.0, 40.0, 0.1, 0.05])  # milliseconds, measured only
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["(a) big", "(b) small"]
+    assert ax.get_xscale() == "log" and ax.yaxis_inverted()
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels == [
+        "nnlab",
+        "PyTorch (CPU)",
+        "its matrix products alone",
+        "per-sample Python loop",
+    ]
 
 
 def test_plot_throughput():

@@ -12,9 +12,10 @@ module         what it holds
 ``model``      :class:`Playground`: network, SGD, ``step``/``reset``, loss histories,
                per-layer gradient norms
 ``maps``       every unit's activation and delta over a grid of the plane, in one
-               pass; :func:`benchmark_cycle`
+               pass; :func:`benchmark_cycle`; :data:`DELTA_TARGET_RULE`, the deltas' targets
 ``explain``    "show the maths": the forward and backward pass at one point
 ``export``     the run as a few lines of nnlab code
+``scales``     the colours, and the colour ranges of the maps (``shared_scale``)
 ``drawing``    the network with a heatmap per unit, the output map, the curves
 ``animation``  :func:`playground_animation`, the widget's static counterpart
 ``widget``     :func:`playground`, the ipywidgets front end
@@ -57,7 +58,7 @@ from .drawing import (
 from .explain import explain_point, point_numbers
 from .export import export_code
 from .features import FEATURES, features
-from .maps import Maps, benchmark_cycle, cycle, playground_maps
+from .maps import DELTA_TARGET_RULE, Maps, benchmark_cycle, cycle, playground_maps
 from .model import Playground
 from .widget import playground
 
@@ -65,6 +66,7 @@ __all__ = [
     "ACTIVATIONS",
     "CLASSIFICATION",
     "DATASETS",
+    "DELTA_TARGET_RULE",
     "DOMAIN",
     "FEATURES",
     "INITS",

@@ -19,6 +19,7 @@ def playground_animation(
     *,
     grid: int = 40,
     view: str = "activations",
+    shared_scale: bool = True,
     figsize: tuple[float, float] = (11, 5.6),
 ):
     """A training run drawn every ``every`` epochs, from epoch 0 to ``steps``: the widget's
@@ -35,6 +36,8 @@ def playground_animation(
         Points per side of every map.
     view : {"activations", "deltas"}
         Draw each unit's activations or its deltas.
+    shared_scale : bool, default True
+        One colour range for the unit maps of a frame (see :func:`draw_unit_network`).
     figsize : (float, float)
 
     Returns
@@ -68,7 +71,8 @@ def playground_animation(
             pg.reset()
         if epoch > pg.epoch:
             pg.step(epoch - pg.epoch)
-        drawn["axes"] = draw_playground(pg, fig, grid=grid, view=view, axes=drawn.get("axes"))
+        options = {"grid": grid, "view": view, "shared_scale": shared_scale}
+        drawn["axes"] = draw_playground(pg, fig, axes=drawn.get("axes"), **options)
         return []
 
     frames = list(range(0, steps + 1, every))

@@ -1,7 +1,9 @@
 """The playground's figure: the network with a heatmap in each unit and edges drawn by weight,
 the output over the plane with the data, the loss curves and the per-layer gradient norms.
 
-Every number drawn comes from :class:`~.model.Playground` and :func:`~.maps.playground_maps`.
+Every number drawn comes from :class:`~.model.Playground` and :func:`~.maps.playground_maps`;
+the colours and colour ranges of the maps from :mod:`~.scales` (``shared_scale``: one range
+for the unit maps of a view, on by default, so that vanishing signals show as blank).
 """
 
 from __future__ import annotations
@@ -13,22 +15,10 @@ from ..network_drawing import network_layout
 from .features import feature_label
 from .maps import Maps, playground_maps
 from .model import Playground
+from .scales import NEGATIVE, POSITIVE, colormap, scale_note, unit_images
+from .scales import symmetric as _symmetric
 
-# The TensorFlow Playground's colours: orange for negative (class 0), blue for positive.
-NEGATIVE, NEUTRAL, POSITIVE = "#f59322", "#e8eaeb", "#0877bd"
 VIEWS = ("activations", "deltas")
-
-
-def colormap():
-    """Orange (negative, class 0) -> light grey (0) -> blue (positive, class 1)."""
-    from matplotlib.colors import LinearSegmentedColormap
-
-    return LinearSegmentedColormap.from_list("playground", [NEGATIVE, NEUTRAL, POSITIVE])
-
-
-def _symmetric(values: np.ndarray) -> float:
-    top = float(np.max(np.abs(values))) if values.size else 0.0
-    return top if np.isfinite(top) and top > 0 else 1.0
 
 
 def _check_view(view: str) -> str:
@@ -48,20 +38,6 @@ def _edge_style(pg: Playground) -> tuple[list, np.ndarray]:
     return colors, 0.3 + 4.0 * np.minimum(np.abs(W) / _symmetric(W), 1.0)
 
 
-def _unit_images(pg: Playground, maps: Maps, view: str) -> list:
-    """``(map, vmin, vmax)`` of every unit, input side first."""
-    layer_maps = [maps.inputs, *(maps.delta if view == "deltas" else maps.A)]
-    probability = pg.task == "classification" and view == "activations"
-    out = []
-    for k, values in enumerate(layer_maps):
-        for img in values:
-            if probability and k == len(layer_maps) - 1:
-                out.append((img, 0.0, 1.0))
-            else:
-                out.append((img, -_symmetric(img), _symmetric(img)))
-    return out
-
-
 def _output_image(pg: Playground, maps: Maps, discretize: bool) -> np.ndarray:
     if not discretize:
         return maps.output
@@ -70,14 +46,28 @@ def _output_image(pg: Playground, maps: Maps, discretize: bool) -> np.ndarray:
     return np.sign(maps.output)
 
 
-def draw_unit_network(pg: Playground, maps: Maps, ax=None, *, view: str = "activations"):
+def draw_unit_network(
+    pg: Playground,
+    maps: Maps,
+    ax=None,
+    *,
+    view: str = "activations",
+    shared_scale: bool = True,
+):
     """The network, each unit drawn as its map over the plane, each edge by its weight.
 
     Inputs show their feature; hidden units and the output show ``A^[l]`` (``view=
-    "activations"``) or the delta maps ``delta^[l]`` (``view="deltas"``). Each map has its own
-    symmetric colour range, so a small delta is as visible as a large one; the output's
-    probability runs from 0 (orange) to 1 (blue). Edges are blue for positive weights, orange
-    for negative, as wide as ``|w|`` relative to the largest.
+    "activations"``) or the delta maps ``delta^[l]`` (``view="deltas"``). The deltas are
+    those of a one-sample loss at each grid point whose target is that of the nearest
+    training point (:data:`~.maps.DELTA_TARGET_RULE`, :func:`~.maps.playground_maps`).
+
+    With ``shared_scale`` (default) the hidden units, and the output except a classifier's
+    probability, share one symmetric colour range ``[-M, M]``, ``M`` the largest ``|value|``
+    over them, given in the title: a layer with tiny activations or deltas shows as nearly
+    blank. With ``shared_scale=False`` each map has its own symmetric range, so a small delta
+    looks as strong as a large one. The inputs (features) always have their own range, the
+    output's probability runs from 0 (orange) to 1 (blue); see :mod:`~.scales`. Edges are
+    blue for positive weights, orange for negative, as wide as ``|w|`` relative to the largest.
 
     Returns
     -------
@@ -102,7 +92,7 @@ def draw_unit_network(pg: Playground, maps: Maps, ax=None, *, view: str = "activ
     ]
     colors, widths = _edge_style(pg)
     ax.add_collection(LineCollection(segments, colors=colors, linewidths=widths, zorder=1))
-    styles = iter(_unit_images(pg, maps, view))
+    styles = iter(unit_images(pg, maps, view, shared_scale))
     for k, layer in enumerate(units):
         for i, (x, y) in enumerate(layer):
             img, lo, hi = next(styles)
@@ -132,7 +122,6 @@ def draw_unit_network(pg: Playground, maps: Maps, ax=None, *, view: str = "activ
                 ax.text(x - half - 0.1, y, label, ha="right", va="center", fontsize=9)
     top = max(u[0, 1] for u in units) + half + 0.2
     m = len(units) - 1
-    what = r"$\delta^{[l]}$" if view == "deltas" else "$A^{[l]}$"
     names = ["features", *(f"hidden {k}" for k in range(1, m)), "output"]
     for layer, name in zip(units, names, strict=True):
         ax.text(layer[0, 0], top, name, ha="center", va="bottom", fontsize=9, color="#444444")
@@ -141,8 +130,13 @@ def draw_unit_network(pg: Playground, maps: Maps, ax=None, *, view: str = "activ
     ax.set_ylim(bottom, top + 0.5)
     ax.set_aspect("equal")
     ax.axis("off")
-    ax.set_title(f"each unit over the plane: {what}", fontsize=10)
+    _network_title(ax, view, scale_note(pg, maps, view, shared_scale))
     return ax
+
+
+def _network_title(ax, view: str, note: str) -> None:
+    what = r"$\delta^{[l]}$" if view == "deltas" else "$A^{[l]}$"
+    ax.set_title(f"each unit over the plane: {what}, {note}", fontsize=10)
 
 
 def plot_output(
@@ -154,6 +148,7 @@ def plot_output(
     discretize: bool = False,
     unit: tuple[int, int] | None = None,
     view: str = "activations",
+    shared_scale: bool = True,
 ):
     """The output over the plane (P(class 1), or the prediction) with the training points
     (white edges) and, with ``show_test``, the test points (black edges); ``discretize``
@@ -161,10 +156,12 @@ def plot_output(
 
     ``unit=(l, i)`` shows unit ``i`` of layer ``l`` instead (0-based unit, ``l = 0`` for
     the features, ``l = m`` for the output), as :func:`draw_unit_network` draws it in
-    ``view``: the TensorFlow Playground's enlarged unit."""
+    ``view`` with ``shared_scale`` (the same colour range): the TensorFlow Playground's
+    enlarged unit. Its deltas use the nearest training point's target (see
+    :func:`~.maps.playground_maps`)."""
     ax = ax or _plt().gca()
     cmap, d = colormap(), pg.domain
-    img, img_lo, img_hi, title = _big_map(pg, maps, discretize, unit, view)
+    img, img_lo, img_hi, title = _big_map(pg, maps, discretize, unit, view, shared_scale)
     lo, top = _target_range(pg)
     ax.imshow(
         img,
@@ -208,7 +205,9 @@ def _target_range(pg: Playground) -> tuple[float, float]:
     return -top, top
 
 
-def _big_map(pg: Playground, maps: Maps, discretize: bool, unit, view: str) -> tuple:
+def _big_map(
+    pg: Playground, maps: Maps, discretize: bool, unit, view: str, shared_scale: bool = True
+) -> tuple:
     """The output panel's image, its colour limits and its title."""
     classify = pg.task == "classification"
     if unit is None:
@@ -219,7 +218,7 @@ def _big_map(pg: Playground, maps: Maps, discretize: bool, unit, view: str) -> t
     layer, i = unit
     if not (0 <= layer < len(sizes) and 0 <= i < sizes[layer]):
         raise ValueError(f"playground: no unit {unit} in a network of sizes {sizes}.")
-    image = _unit_images(pg, maps, view)[sum(sizes[:layer]) + i]
+    image = unit_images(pg, maps, view, shared_scale)[sum(sizes[:layer]) + i]
     if layer == 0:
         name = f"feature {pg.config.features[i]}"
     else:
@@ -273,19 +272,21 @@ def _layout_key(pg: Playground, *options) -> tuple:
     return (tuple(c.sizes), c.features, pg.task, id(pg.split), *options)
 
 
-def _refresh(pg: Playground, maps: Maps, axes: dict, discretize: bool) -> None:
-    """Put the current numbers into the artists of a figure drawn for the same layout."""
-    net = axes["network"]
+def _refresh(pg: Playground, maps: Maps, axes: dict, discretize: bool, shared: bool) -> None:
+    """Put the current numbers, and the colour ranges for ``shared`` (``shared_scale``), into
+    the artists of a figure drawn for the same layout."""
+    net, view = axes["network"], axes["view"]
     for image, (img, lo, hi) in zip(
-        net.get_images(), _unit_images(pg, maps, axes["view"]), strict=True
+        net.get_images(), unit_images(pg, maps, view, shared), strict=True
     ):
         image.set_data(img)
         image.set_clim(lo, hi)
+    _network_title(net, view, scale_note(pg, maps, view, shared))
     (edges,) = net.collections
     colors, widths = _edge_style(pg)
     edges.set_colors(colors)
     edges.set_linewidths(widths)
-    img, lo, hi, title = _big_map(pg, maps, discretize, axes["unit"], axes["view"])
+    img, lo, hi, title = _big_map(pg, maps, discretize, axes["unit"], view, shared)
     axes["output"].get_images()[0].set_data(img)
     axes["output"].get_images()[0].set_clim(lo, hi)
     axes["output"].set_title(title, fontsize=10)
@@ -314,6 +315,7 @@ def draw_playground(
     discretize: bool = False,
     unit: tuple[int, int] | None = None,
     axes: dict | None = None,
+    shared_scale: bool = True,
 ) -> dict:
     """The whole playground in one figure: the unit network on the left; the output map,
     the loss curves and the gradient norms on the right.
@@ -326,6 +328,8 @@ def draw_playground(
     maps : Maps, optional
         Default ``playground_maps(pg, grid)``.
     view : {"activations", "deltas"}
+        Each unit's activations, or its deltas for the target of the nearest training point
+        (:data:`~.maps.DELTA_TARGET_RULE`).
     show_test, discretize : bool
         See :func:`plot_output`.
     unit : (l, i), optional
@@ -334,6 +338,10 @@ def draw_playground(
         What the last call on ``fig`` returned. If the network's shape, the data and the
         options are unchanged, the figure is updated in place (images, edges, curves, bars:
         a few times faster than drawing it again); otherwise it is cleared and drawn anew.
+        ``shared_scale`` may change between the two: only the colour ranges differ.
+    shared_scale : bool, default True
+        One colour range for the unit maps of the view, in the network and in an enlarged
+        unit (see :func:`draw_unit_network`); ``False``: each map on its own range.
 
     Returns
     -------
@@ -346,7 +354,7 @@ def draw_playground(
     maps = maps if maps is not None else playground_maps(pg, grid)
     key = _layout_key(pg, view, show_test, discretize, unit)
     if axes is not None and axes.get("key") == key and axes["network"].figure is fig:
-        _refresh(pg, maps, axes, discretize)
+        _refresh(pg, maps, axes, discretize, shared_scale)
         return axes
     fig.clear()
     spec = fig.add_gridspec(
@@ -370,10 +378,9 @@ def draw_playground(
         "view": view,
         "unit": unit,
     }
-    draw_unit_network(pg, maps, axes["network"], view=view)
-    plot_output(
-        pg, maps, axes["output"], show_test=show_test, discretize=discretize, unit=unit, view=view
-    )
+    draw_unit_network(pg, maps, axes["network"], view=view, shared_scale=shared_scale)
+    options = {"show_test": show_test, "discretize": discretize, "unit": unit, "view": view}
+    plot_output(pg, maps, axes["output"], shared_scale=shared_scale, **options)
     plot_losses(pg, axes["loss"])
     plot_grad_norms(pg, axes["grads"])
     return axes

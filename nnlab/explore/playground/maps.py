@@ -16,6 +16,13 @@ import numpy as np
 from .features import features
 from .model import Playground, forward_layers, output_of, sample_deltas
 
+#: The target rule of the delta maps, in one line, as the widget shows it in the deltas view.
+DELTA_TARGET_RULE = (
+    "δ maps: each grid point is a one-sample batch whose target is that of the nearest "
+    "training point (its class label, or its value in regression; Euclidean distance in the "
+    "x1-x2 plane, test points not used)."
+)
+
 
 class Maps(NamedTuple):
     """Every unit's value over a ``G x G`` grid of the plane ``[-d, d]^2``.
@@ -33,9 +40,10 @@ class Maps(NamedTuple):
     output : ndarray ``(G, G)``
         The output map, ``A[-1][0]``.
     target : ndarray ``(G, G)``
-        The label (or target) of the training point nearest each grid point.
+        The target the delta maps use: the label (or, in regression, the value) of the
+        training point nearest each grid point (:data:`DELTA_TARGET_RULE`).
     delta : list of ndarray ``(n_l, G, G)``
-        ``delta^[l]``, ``l = 1..m``: see :func:`playground_maps`.
+        ``delta^[l]``, ``l = 1..m``, for those targets: see :func:`playground_maps`.
     """
 
     xs: np.ndarray
@@ -92,7 +100,9 @@ def playground_maps(pg: Playground, grid: int = 50) -> Maps:
 
     The delta maps answer "what would backpropagation send to this unit for a training sample
     here?". Each grid point ``g`` is given the target ``t(g)`` of its nearest training point
-    (the same one :func:`explain_point` uses by default), and ``delta^[l](g)`` is
+    (:func:`nearest_targets`: Euclidean distance in the ``x1``-``x2`` plane, the first in
+    training order on ties, test points never used; a class label, or the value in
+    regression; the same point :func:`explain_point` uses by default), and ``delta^[l](g)`` is
     ``d ell_g / d Z^[l]`` for the loss ``ell_g`` of the batch of that one sample:
     ``delta^[m] = sigma(z) - t`` (cross-entropy; ``2 (z - t)`` for squared error) and
     ``delta^[l] = (delta^[l+1] W^[l+1]^T) * f'(Z^[l])`` (book eq. ``bp-delta``). It is ``G^2``

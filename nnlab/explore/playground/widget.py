@@ -21,7 +21,7 @@ from .drawing import VIEWS, draw_playground
 from .explain import explain_point
 from .export import export_code
 from .features import FEATURES
-from .maps import playground_maps
+from .maps import DELTA_TARGET_RULE, playground_maps
 from .model import Playground
 
 
@@ -62,12 +62,16 @@ def playground(
         ``controls`` (dict of the control widgets), ``step``, ``reset``, ``play``,
         ``pause``, ``run_frames(n)`` (n frames of play, synchronously), ``add_layer``,
         ``remove_layer``, ``add_unit(l)``, ``remove_unit(l)``, ``export``, ``redraw``,
-        ``status``, ``maths``, ``code``, ``image``, ``drawn`` (``{"axes": ...}``, what
+        ``status``, ``maths``, ``code``, ``image``, ``delta_note`` (the deltas' target rule,
+        shown in the deltas view only), ``drawn`` (``{"axes": ...}``, what
         :func:`draw_playground` returned last).
 
     Notes
     -----
     Play trains ``steps_per_frame`` epochs and redraws, in a background thread, until Pause.
+    The "shared colour scale" box (on) gives the unit maps one colour range, so that a layer
+    with vanishing activations or deltas shows as blank (``shared_scale`` of
+    :func:`draw_playground`). The deltas view notes its targets: :data:`DELTA_TARGET_RULE`.
     Needs a running kernel; :func:`playground_animation` is its static counterpart.
     """
     w = ipywidgets()
@@ -112,6 +116,7 @@ def playground(
         ),
         "show_test": w.Checkbox(value=True, description="show test data", indent=False),
         "discretize": w.Checkbox(value=False, description="discretize output", indent=False),
+        "shared_scale": w.Checkbox(value=True, description="shared colour scale", indent=False),
         "x1": w.FloatSlider(value=0.5, min=-d, max=d, step=0.05, description="x1"),
         "x2": w.FloatSlider(value=-1.0, min=-d, max=d, step=0.05, description="x2"),
         "weights": w.Checkbox(value=False, description="write out W and dW", indent=False),
@@ -143,6 +148,7 @@ def playground(
     layers = w.HTML()
     units = w.HBox()
     status = w.HTML()
+    delta_note = w.HTML(f"<i>{DELTA_TARGET_RULE}</i>", layout=w.Layout(display="none"))
     image = w.Image(format="png")
     maths = w.HTMLMath()
     code = w.Textarea(layout=w.Layout(width="100%", height="22em", display="none"))
@@ -162,7 +168,9 @@ def playground(
             discretize=controls["discretize"].value,
             unit=controls["unit"].value,
             axes=drawn.get("axes"),
+            shared_scale=controls["shared_scale"].value,
         )
+        delta_note.layout.display = None if controls["view"].value == "deltas" else "none"
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=fig.dpi)
         image.value = buffer.getvalue()
@@ -241,7 +249,7 @@ def playground(
         if not run["quiet"]:
             locked_redraw()
 
-    for name in ("view", "show_test", "discretize", "unit"):
+    for name in ("view", "show_test", "discretize", "unit", "shared_scale"):
         controls[name].observe(on_display, names="value")
     for name in ("x1", "x2", "weights"):
         controls[name].observe(locked_explain, names="value")
@@ -351,8 +359,10 @@ def playground(
                     controls["unit"],
                     controls["show_test"],
                     controls["discretize"],
+                    controls["shared_scale"],
                 ]
             ),
+            delta_note,
             status,
             image,
             row(
@@ -370,6 +380,7 @@ def playground(
     )
     box.playground, box.controls, box.features, box.buttons = pg, controls, checks, buttons
     box.status, box.maths, box.code, box.image = status, maths, code, image
+    box.delta_note = delta_note
     box.step, box.reset, box.play, box.pause, box.run_frames = step, reset, play, pause, run_frames
     box.add_layer, box.remove_layer, box.add_unit, box.remove_unit = (
         add_layer,

@@ -21,6 +21,7 @@ from nnlab.explore.playground import (
     plot_output,
 )
 from nnlab.explore.playground.drawing import NEGATIVE, POSITIVE
+from nnlab.explore.playground.scales import shared_limit, unit_images
 
 
 def test_importing_the_playground_needs_only_numpy():
@@ -60,13 +61,87 @@ def test_the_network_has_a_map_per_unit_and_a_line_per_weight(trained):
 
 def test_the_deltas_view_draws_the_delta_maps(trained):
     pg, maps = trained
-    images = draw_unit_network(pg, maps, plt.gca(), view="deltas").get_images()
+    ax = draw_unit_network(pg, maps, plt.gca(), view="deltas", shared_scale=False)
+    images = ax.get_images()
     np.testing.assert_array_equal(images[4].get_array(), maps.delta[0][1])
     np.testing.assert_array_equal(images[-1].get_array(), maps.delta[-1][0])
     lo, hi = images[-1].get_clim()
     assert lo == -hi == -np.abs(maps.delta[-1]).max()
     with pytest.raises(ValueError, match="unknown view 'gradients'; expected one of 'activations'"):
         draw_unit_network(pg, maps, plt.gca(), view="gradients")
+
+
+def clims(ax) -> list:
+    return [image.get_clim() for image in ax.get_images()]
+
+
+def own_range(values) -> tuple:
+    top = np.abs(values).max()
+    return (-top, top)
+
+
+@pytest.mark.parametrize("view", ["activations", "deltas"])
+def test_a_shared_scale_gives_the_unit_maps_one_symmetric_range(trained, view):
+    pg, maps = trained
+    layers = maps.delta if view == "deltas" else maps.A
+    shared = layers if view == "deltas" else layers[:-1]  # not the probability
+    top = max(np.abs(values).max() for values in shared)
+    assert shared_limit(pg, maps, view) == top
+    got = clims(draw_unit_network(pg, maps, plt.figure().gca(), view=view))
+    n_in = len(maps.inputs)
+    assert got[:n_in] == [own_range(x) for x in maps.inputs]  # features: their own range
+    n_shared = sum(len(values) for values in shared)
+    assert got[n_in : n_in + n_shared] == [(-top, top)] * n_shared
+    if view == "activations":
+        assert got[-1] == (0.0, 1.0)
+    assert got[n_in + 2] != own_range(np.concatenate(shared)[2])  # not their own range
+    own = clims(draw_unit_network(pg, maps, plt.figure().gca(), view=view, shared_scale=False))
+    units = [*maps.inputs, *np.concatenate(shared)]
+    assert own[: len(units)] == [own_range(img) for img in units]
+    ax = draw_unit_network(pg, maps, plt.figure().gca(), view=view)
+    assert f"one colour scale ±{top:.3g}" in ax.get_title()
+    ax = draw_unit_network(pg, maps, plt.figure().gca(), view=view, shared_scale=False)
+    assert "each map on its own scale" in ax.get_title()
+
+
+def test_the_enlarged_unit_uses_the_networks_range(trained):
+    pg, maps = trained
+    top = shared_limit(pg, maps, "deltas")
+    for shared, expected in ((True, (-top, top)), (False, own_range(maps.delta[1][0]))):
+        ax = plot_output(
+            pg, maps, plt.figure().gca(), unit=(2, 0), view="deltas", shared_scale=shared
+        )
+        assert ax.get_images()[0].get_clim() == expected
+    regression = Playground(PlaygroundConfig(dataset="plane", hidden=(2,))).step(1)
+    reg_maps = playground_maps(regression, grid=6)
+    images = unit_images(regression, reg_maps, "activations")
+    top = max(np.abs(reg_maps.A[0]).max(), np.abs(reg_maps.output).max())
+    assert [(lo, hi) for _, lo, hi in images[2:]] == [(-top, top)] * 3  # the prediction too
+    bare = Playground(PlaygroundConfig(hidden=()))
+    assert shared_limit(bare, playground_maps(bare, grid=6), "activations") is None
+
+
+@pytest.mark.parametrize("view", ["activations", "deltas"])
+def test_a_layer_a_thousand_times_weaker_shows_as_nearly_blank(view):
+    pg = Playground(PlaygroundConfig(hidden=(3, 3), activation="tanh")).step(2)
+    pg.dense[1].W *= 1e-4  # A^[2] = tanh(A^[1] W^[2]), delta^[1] = delta^[2] W^[2]T f': tiny
+    pg.dense[1].b[...] = 0.0
+    maps = playground_maps(pg, grid=10)
+    layers = maps.A if view == "activations" else maps.delta
+    weak, strong = (layers[1], layers[0]) if view == "activations" else (layers[0], layers[1])
+    assert np.abs(weak).max() < np.abs(strong).max() / 1000
+    ax = draw_unit_network(pg, maps, plt.figure().gca(), view=view)
+    images = ax.get_images()
+    n_in = len(maps.inputs)
+    first = n_in if view == "deltas" else n_in + 3  # the weak layer's three images
+    for image in images[first : first + 3]:
+        lo, hi = image.get_clim()
+        assert lo == -hi and np.abs(image.get_array()).max() < hi / 100
+    assert hi == shared_limit(pg, maps, view) >= np.abs(strong).max()
+    for image in draw_unit_network(
+        pg, maps, plt.figure().gca(), view=view, shared_scale=False
+    ).get_images()[first : first + 3]:
+        assert np.abs(image.get_array()).max() == image.get_clim()[1]  # looks as strong
 
 
 def test_output_losses_and_gradient_panels(trained):
@@ -86,7 +161,7 @@ def test_output_losses_and_gradient_panels(trained):
 
 def test_the_output_panel_can_enlarge_any_unit(trained):
     pg, maps = trained
-    ax = plot_output(pg, maps, plt.figure().gca(), unit=(1, 1))
+    ax = plot_output(pg, maps, plt.figure().gca(), unit=(1, 1), shared_scale=False)
     image = ax.get_images()[0]
     np.testing.assert_array_equal(image.get_array(), maps.A[0][1])
     assert image.get_clim() == (-np.abs(maps.A[0][1]).max(), np.abs(maps.A[0][1]).max())
@@ -110,8 +185,32 @@ def test_an_enlarged_unit_is_updated_in_place():
     maps = playground_maps(pg, grid=6)
     image = axes["output"].get_images()[0]
     np.testing.assert_array_equal(image.get_array(), maps.A[0][0])
-    assert image.get_clim()[1] == np.abs(maps.A[0][0]).max()
+    assert image.get_clim() == (-np.abs(maps.A[0]).max(), np.abs(maps.A[0]).max())  # shared
     assert axes["output"].get_title() == "hidden 1, unit 1: A, epoch 5"
+    draw_playground(pg, fig, grid=6, unit=(1, 0), axes=axes, shared_scale=False)
+    assert image.get_clim()[1] == np.abs(maps.A[0][0]).max()
+
+
+def test_an_in_place_redraw_follows_shared_scale():
+    pg = Playground(PlaygroundConfig(hidden=(3, 2))).step(2)
+    fig = plt.figure()
+    axes = draw_playground(pg, fig, grid=6, view="deltas", unit=(1, 0))
+    maps = playground_maps(pg, grid=6)
+    images = axes["network"].get_images()
+    top = shared_limit(pg, maps, "deltas")
+    assert clims(axes["network"])[2:] == [(-top, top)] * 6
+    assert axes["output"].get_images()[0].get_clim() == (-top, top)
+    own = draw_playground(
+        pg, fig, grid=6, view="deltas", unit=(1, 0), axes=axes, shared_scale=False
+    )
+    assert own is axes and axes["network"].get_images() == images  # the same artists
+    units = [*maps.inputs, *(img for values in maps.delta for img in values)]
+    assert clims(axes["network"]) == [own_range(img) for img in units]
+    assert axes["output"].get_images()[0].get_clim() == own_range(maps.delta[0][0])
+    assert "each map on its own scale" in axes["network"].get_title()
+    draw_playground(pg, fig, grid=6, view="deltas", unit=(1, 0), axes=axes)
+    assert clims(axes["network"])[2:] == [(-top, top)] * 6
+    assert f"±{top:.3g}" in axes["network"].get_title()
 
 
 def test_regression_output_and_the_whole_figure():

@@ -6,6 +6,7 @@ import pytest
 
 import nnlab as nl
 from nnlab.explore.playground import (
+    DELTA_TARGET_RULE,
     Playground,
     PlaygroundConfig,
     benchmark_cycle,
@@ -96,6 +97,27 @@ def test_grid_orientation_and_nearest_targets():
     np.testing.assert_array_equal(nearest_targets(P, X, y), brute)
     with pytest.raises(ValueError, match="grid must be an int >= 2, got 1"):
         grid_points(1, 3.0)
+
+
+def test_the_stated_target_rule_is_the_one_the_delta_maps_use():
+    for words in ("nearest training point", "class label", "value in regression", "Euclidean"):
+        assert words in DELTA_TARGET_RULE
+    assert "test points not used" in DELTA_TARGET_RULE and "\n" not in DELTA_TARGET_RULE
+    X, y = np.array([[0.0, 0.0], [2.0, 0.0], [1.0, 0.0]]), np.array([0.5, -1.5, 7.0])
+    np.testing.assert_array_equal(nearest_targets(np.array([[1.0, 0.0]]), X[:2], y[:2]), [0.5])
+    np.testing.assert_array_equal(nearest_targets(np.array([[1.1, 0.0]]), X, y), [7.0])
+    pg = trained(PlaygroundConfig(dataset="plane", train_ratio=0.3))  # regression: values
+    maps = playground_maps(pg, grid=7)
+    assert set(maps.target.ravel()) <= set(pg.split.y_train)
+    _, points = grid_points(7, pg.domain)
+    expected = nearest_targets(points, pg.split.X_train, pg.split.y_train)
+    np.testing.assert_array_equal(maps.target.ravel(), expected)  # the training points only
+    with_test = nearest_targets(
+        points,
+        np.concatenate([pg.split.X_train, pg.split.X_test]),
+        np.concatenate([pg.split.y_train, pg.split.y_test]),
+    )
+    assert not np.array_equal(with_test, expected)
 
 
 def test_nearest_targets_are_remembered_until_a_reset():

@@ -5,7 +5,15 @@ import time
 import numpy as np
 import pytest
 
-from nnlab.explore.playground import Playground, PlaygroundConfig, export_code, playground
+from nnlab.explore.playground import (
+    DELTA_TARGET_RULE,
+    Playground,
+    PlaygroundConfig,
+    export_code,
+    playground,
+    playground_maps,
+)
+from nnlab.explore.playground.scales import shared_limit
 
 pytest.importorskip("ipywidgets")
 
@@ -42,6 +50,41 @@ def test_step_reset_play_frames_and_the_view():
     box.reset()
     assert pg.epoch == 0 and box.status.value == ""
     np.testing.assert_array_equal(pg.net.flat_params, start)
+
+
+def test_the_shared_colour_scale_box_redraws_with_the_other_scaling():
+    box = build(config=PlaygroundConfig(hidden=(3, 2)))
+    pg, shared = box.playground, box.controls["shared_scale"]
+    assert shared.value is True and shared.description == "shared colour scale"
+    box.step()
+    maps = playground_maps(pg, grid=8)
+    top = shared_limit(pg, maps, "activations")
+    network = box.drawn["axes"]["network"]
+    hidden = [image.get_clim() for image in network.get_images()[2:-1]]
+    assert hidden == [(-top, top)] * 5
+    before = box.image.value
+    shared.value = False
+    assert box.image.value != before
+    network = box.drawn["axes"]["network"]
+    own = [(-np.abs(img).max(), np.abs(img).max()) for values in maps.A[:-1] for img in values]
+    assert [image.get_clim() for image in network.get_images()[2:-1]] == own
+    assert "each map on its own scale" in network.get_title()
+    shared.value = True
+    assert [image.get_clim() for image in network.get_images()[2:-1]] == [(-top, top)] * 5
+
+
+def test_the_deltas_note_names_the_target_rule_in_the_deltas_view_only():
+    box = build()
+    note, view = box.delta_note, box.controls["view"]
+    assert DELTA_TARGET_RULE in note.value and "nearest training point" in note.value
+    assert note.layout.display == "none"
+    assert note in box.children
+    view.value = "deltas"
+    assert note.layout.display is None
+    box.step()  # stays while training
+    assert note.layout.display is None
+    view.value = "activations"
+    assert note.layout.display == "none"
 
 
 def test_layer_and_unit_buttons_keep_the_network_in_bounds():
