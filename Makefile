@@ -7,6 +7,8 @@ NOTEBOOKS = $(shell $(BIN)/python .ci/toc_notebooks.py)
 # Stored notebook outputs are written under one OpenBLAS kernel and compared under another, so
 # that nbval proves they do not depend on how a machine rounds its matrix products (x86-64; on
 # other CPUs OpenBLAS ignores the names). See README, "Portable notebook outputs".
+# Two notebooks run at once on this project's 2 cores, so each gets one BLAS thread: two
+# processes of two spinning OpenBLAS threads each made nbval four times slower (measured).
 WRITE_BLAS ?= Haswell
 CHECK_BLAS ?= $(shell grep -qs avx512f /proc/cpuinfo && echo SkylakeX || echo Nehalem)
 
@@ -26,7 +28,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/book
 
 nbval: $(STAMP)  ## run every chapter and compare its outputs, under another BLAS kernel than wrote them
-	OPENBLAS_CORETYPE=$(CHECK_BLAS) $(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg $(NOTEBOOKS)
+	OPENBLAS_CORETYPE=$(CHECK_BLAS) OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg $(NOTEBOOKS)
 
 book-tests: $(STAMP)  ## checks of the built book: offline, rendered, accessible (needs make book)
 	$(BIN)/python -m pytest tests/book -m "not jupyterlab"
@@ -35,7 +37,7 @@ jupyterlab: $(STAMP)  ## run every chapter in a real JupyterLab in headless Chro
 	$(BIN)/python -m pytest tests/book/test_jupyterlab.py
 
 notebooks: $(STAMP)  ## re-execute every notebook in place (refreshes outputs and widget state)
-	printf '%s\n' $(NOTEBOOKS) | OPENBLAS_CORETYPE=$(WRITE_BLAS) xargs -P 2 -n 1 $(BIN)/python .ci/execute_notebooks.py
+	printf '%s\n' $(NOTEBOOKS) | OPENBLAS_CORETYPE=$(WRITE_BLAS) OPENBLAS_NUM_THREADS=1 xargs -P 2 -n 1 $(BIN)/python .ci/execute_notebooks.py
 
 lab: $(STAMP)  ## open the chapters in JupyterLab, in the project's environment
 	$(BIN)/jupyter lab book
