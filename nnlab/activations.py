@@ -182,7 +182,8 @@ class Softmax(Activation):
 
     Notes
     -----
-    The backward pass is the full Jacobian-vector product (book eq. ``softmax-jvp``):
+    The backward pass is the full vector-Jacobian product (each row of ``dA`` times the
+    softmax Jacobian of its row):
     ``dZ = A * (dA - sum(dA * A, axis=1, keepdims=True))``. Paired with cross-entropy it
     simplifies to ``A - Y``, which :class:`nnlab.SoftmaxCrossEntropy` uses directly on logits.
     """

@@ -374,7 +374,7 @@ def glue(name: str, value, *, digits: int | None = None, sig: int | None = None)
         Round a number to this many decimals (``digits=0`` for counts).
     sig : int, optional
         Round a number to this many significant digits (for values that span many orders of
-        magnitude). At most one of ``digits`` and ``sig``.
+        magnitude). At most one of ``digits`` and ``sig``; with neither, 6 significant digits.
     """
     if digits is not None and sig is not None:
         raise ValueError(f"glue({name!r}) takes digits or sig, not both.")
@@ -382,8 +382,8 @@ def glue(name: str, value, *, digits: int | None = None, sig: int | None = None)
         value = float(value)
         if digits is not None:
             value = round(value, digits)
-        elif sig is not None:
-            value = float(f"{value:.{sig}g}")
+        else:
+            value = float(f"{value:.{6 if sig is None else sig}g}")
     try:
         from myst_nb import glue as myst_glue
     except ImportError:

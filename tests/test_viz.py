@@ -175,3 +175,29 @@ def test_plot_history_labels_curves_in_words():
     ax = viz.plot_history(history, keys=("loss",), labels={"loss": "fit"})
     assert [line.get_label() for line in ax.get_lines()][-1] == "fit"
     np.testing.assert_array_equal(ax.get_lines()[-1].get_ydata(), [1.0, 0.5])
+
+
+@pytest.mark.parametrize(
+    ("value", "options", "kept"),
+    [
+        (0.06139424811619533, {}, 0.0613942),  # 6 significant digits by default
+        (0.9467, {"digits": 3}, 0.947),
+        (6.13e-23, {"sig": 2}, 6.1e-23),
+        (42, {"digits": 0}, 42.0),
+        ("mlp 64-18-10", {}, "mlp 64-18-10"),
+    ],
+)
+def test_glue_rounds_before_it_records(monkeypatch, value, options, kept):
+    import myst_nb
+
+    recorded = {}
+    monkeypatch.setattr(
+        myst_nb, "glue", lambda name, v, display: recorded.update({name: (v, display)})
+    )
+    viz.glue("key", value, **options)
+    assert recorded == {"key": (kept, False)}
+
+
+def test_glue_takes_digits_or_sig_not_both():
+    with pytest.raises(ValueError, match=r"glue\('x'\) takes digits or sig, not both"):
+        viz.glue("x", 1.0, digits=2, sig=2)

@@ -209,6 +209,8 @@ def test_exercise_cell(ex: Exercise) -> None:
         f"{ex.id}: the stored output of cell {ex.cell} does not say 'not attempted yet'; "
         "re-execute the notebook with the stub in place"
     )
+    # an open exercise is a neutral "your turn" box on the page, not a red failure mark
+    assert "your turn" in ex.output and "\N{BALLOT X}" not in ex.output, ex.id
     assert ex.solution_label == ex.label, (
         f"{ex.id}: the markdown cell after the checker's cell must be "
         f"```{{solution}} {ex.label}, found {ex.solution_label!r}"
