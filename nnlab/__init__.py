@@ -19,14 +19,15 @@ from .activations import (
     Tanh,
     get_activation,
 )
+from .base import Layer, Param
 from .checkpoint import checkpointed_backward, optimal_segments
 from .clipping import clip_grad_norm, grad_norm
 from .conv import Conv2D
-from .cost import flops
+from .counting import flops
 from .data import load_digits, make_circles, make_moons, make_sine, make_spirals, make_xor
 from .dropout import Dropout
 from .gradcheck import gradcheck, numerical_gradient, relative_error
-from .layers import Dense, Layer
+from .layers import Dense
 from .losses import BinaryCrossEntropy, Loss, MSELoss, SoftmaxCrossEntropy
 from .network import Sequential, mlp
 from .optim import SGD, Adam, AdamW, Optimizer
@@ -57,6 +58,7 @@ __all__ = [
     "MSELoss",
     "MaxPool2D",
     "Optimizer",
+    "Param",
     "PassEvent",
     "ReLU",
     "Sequential",

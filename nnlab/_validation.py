@@ -1,4 +1,7 @@
-"""Private helpers that check arguments and build error messages."""
+"""Private helpers shared by nnlab's modules: argument checks, error messages, and buffers.
+
+This is the one module whose names every other module of nnlab may import.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,31 @@ import numbers
 import numpy as np
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def contiguous_base(arrays: list[np.ndarray]) -> np.ndarray | None:
+    """A flat view over ``arrays`` if they tile one buffer in order, end to end, else None.
+
+    The arrays must be C-contiguous views of the same C-contiguous base, of one dtype, each
+    starting where the previous one ends (as a Sequential's parameters and gradients do). The
+    view then covers exactly their elements: one NumPy call on it updates them all. None for
+    an empty list, an array that owns its data, a gap, a different order, or mixed dtypes.
+    """
+    if not arrays:
+        return None
+    base, dtype = arrays[0].base, arrays[0].dtype
+    if base is None or not base.flags.c_contiguous:
+        return None
+    address = start = arrays[0].ctypes.data
+    for a in arrays:
+        if a.base is not base or a.dtype != dtype or not a.flags.c_contiguous:
+            return None
+        if a.ctypes.data != address:
+            return None
+        address += a.nbytes
+    flat = base.reshape(-1).view(np.uint8)
+    offset = start - flat.ctypes.data
+    return flat[offset : offset + address - start].view(dtype)
 
 
 def as_rng(rng, *, owner: str) -> np.random.Generator:

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_float_array, check_real
-from .layers import Layer, read_only
+from ._validation import check_real
+from .base import Layer
 
 
 class Activation(Layer):
     """An element-wise function ``A = f(Z)``; ``backward`` returns ``dA * f'(Z)``.
 
-    With ``cache=True``, an output that backward reuses (sigmoid, tanh, ReLU, softmax) is
+    A subclass defines ``f`` and ``df`` (static, for plots), ``_forward`` and ``_backward``
+    (the layer contract of :class:`nnlab.Layer`) and ``flops_per_entry``. With
+    ``cache=True``, an output that backward reuses (sigmoid, tanh, ReLU, softmax) is
     returned read-only, so writing into it raises instead of corrupting the next backward;
     use ``A.copy()`` to get a writable copy. With ``cache=False`` the output is the caller's.
 
@@ -30,13 +32,11 @@ class Activation(Layer):
 
     Shapes
     ------
-    Z ``(N, n_l)`` -> A ``(N, n_l)``; backward: dA ``(N, n_l)`` -> dZ ``(N, n_l)``. ``N = 0`` gives
-    empty outputs.
+    Z ``(N, n_l)`` (any shape) -> A, the same shape; backward: dA -> dZ, the same shape.
+    ``N = 0`` gives empty outputs.
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._cache: np.ndarray | None = None
+    min_ndim = 0  # element-wise: any array
 
     @staticmethod
     def f(x: np.ndarray) -> np.ndarray:
@@ -46,19 +46,6 @@ class Activation(Layer):
     def df(x: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
-    def _input(self, X) -> np.ndarray:
-        if isinstance(X, np.ndarray) and X.dtype.kind == "f":
-            return X
-        return as_float_array(X, "X", owner=repr(self))
-
-    def _grad(self, dA) -> tuple[np.ndarray, np.ndarray]:
-        cache = self._cache
-        if cache is None:
-            raise self._missing_cache()
-        if not (isinstance(dA, np.ndarray) and dA.shape == cache.shape and dA.dtype == cache.dtype):
-            dA = self._check_grad(dA, cache.shape, cache.dtype)
-        return cache, dA
-
 
 class Identity(Activation):
     """``f(z) = z``; the gradient passes through unchanged."""
@@ -66,17 +53,11 @@ class Identity(Activation):
     f = staticmethod(lambda x: np.asarray(x, dtype=float) * 1.0)
     df = staticmethod(lambda x: np.ones_like(np.asarray(x, dtype=float)))
 
-    def forward(self, X, *, cache: bool = True) -> np.ndarray:
-        X = self._input(X)
-        if not cache:
-            self._cache = None
-            return X
-        # Backward needs only the shape; a read-only view keeps the caller's X out of reach.
-        self._cache = X
-        return read_only(X.view())
+    def _forward(self, X, cache):
+        view = X.view()  # returned read-only when kept: the caller's X stays writable
+        return view, (view,)
 
-    def backward(self, dA, *, input_grad: bool = True) -> np.ndarray | None:
-        _, dA = self._grad(dA)
+    def _backward(self, dA, view, *, input_grad):
         return dA if input_grad else None
 
 
@@ -99,15 +80,15 @@ class Sigmoid(Activation):
 
     f = staticmethod(_sigmoid)
     df = staticmethod(lambda x: _sigmoid(x) * (1.0 - _sigmoid(x)))
+    outputs_probabilities = True
+    flops_per_entry = (4, 3)  # exp, add, divide (and a sign); dA * A * (1 - A)
 
-    def forward(self, X, *, cache: bool = True) -> np.ndarray:
-        A = _sigmoid(self._input(X))
-        self._cache = A if cache else None
-        return read_only(A) if cache else A
+    def _forward(self, X, cache):
+        A = _sigmoid(X)
+        return A, (A,)
 
-    def backward(self, dA, *, input_grad: bool = True) -> np.ndarray | None:
-        A, dA = self._grad(dA)
-        return dA * A * (1.0 - A)
+    def _backward(self, dA, A, *, input_grad):
+        return dA * A * (1.0 - A) if input_grad else None
 
 
 class Tanh(Activation):
@@ -115,15 +96,14 @@ class Tanh(Activation):
 
     f = staticmethod(np.tanh)
     df = staticmethod(lambda x: 1.0 - np.tanh(x) ** 2)
+    flops_per_entry = (1, 3)  # tanh; dA * (1 - A * A)
 
-    def forward(self, X, *, cache: bool = True) -> np.ndarray:
-        A = np.tanh(self._input(X))
-        self._cache = A if cache else None
-        return read_only(A) if cache else A
+    def _forward(self, X, cache):
+        A = np.tanh(X)
+        return A, (A,)
 
-    def backward(self, dA, *, input_grad: bool = True) -> np.ndarray | None:
-        A, dA = self._grad(dA)
-        return dA * (1.0 - A * A)
+    def _backward(self, dA, A, *, input_grad):
+        return dA * (1.0 - A * A) if input_grad else None
 
 
 class ReLU(Activation):
@@ -131,15 +111,14 @@ class ReLU(Activation):
 
     f = staticmethod(lambda x: np.maximum(x, 0.0))
     df = staticmethod(lambda x: (np.asarray(x) > 0).astype(float))
+    flops_per_entry = (1, 1)  # a maximum; a masked multiply
 
-    def forward(self, X, *, cache: bool = True) -> np.ndarray:
-        A = np.maximum(self._input(X), 0.0)
-        self._cache = A if cache else None
-        return read_only(A) if cache else A
+    def _forward(self, X, cache):
+        A = np.maximum(X, 0.0)
+        return A, (A,)
 
-    def backward(self, dA, *, input_grad: bool = True) -> np.ndarray | None:
-        A, dA = self._grad(dA)
-        return dA * (A > 0)
+    def _backward(self, dA, A, *, input_grad):
+        return dA * (A > 0) if input_grad else None
 
 
 class LeakyReLU(Activation):
@@ -150,6 +129,8 @@ class LeakyReLU(Activation):
     alpha : float, default 0.01
         Slope for negative inputs, in [0, 1).
     """
+
+    flops_per_entry = (2, 2)  # a comparison and a multiply, each way
 
     def __init__(self, alpha: float = 0.01) -> None:
         super().__init__()
@@ -164,14 +145,11 @@ class LeakyReLU(Activation):
     def df(self, x):
         return np.where(np.asarray(x) > 0, 1.0, self.alpha)
 
-    def forward(self, X, *, cache: bool = True) -> np.ndarray:
-        X = self._input(X)
-        self._cache = X if cache else None
-        return np.where(X > 0, X, X * self.alpha)
+    def _forward(self, X, cache):
+        return np.where(X > 0, X, X * self.alpha), (X,)
 
-    def backward(self, dA, *, input_grad: bool = True) -> np.ndarray | None:
-        X, dA = self._grad(dA)
-        return np.where(X > 0, dA, dA * self.alpha)
+    def _backward(self, dA, X, *, input_grad):
+        return np.where(X > 0, dA, dA * self.alpha) if input_grad else None
 
     def __repr__(self) -> str:
         return f"LeakyReLU(alpha={self.alpha:g})"
@@ -188,26 +166,30 @@ class Softmax(Activation):
     simplifies to ``A - Y``, which :class:`nnlab.SoftmaxCrossEntropy` uses directly on logits.
     """
 
+    outputs_probabilities = True
+    flops_per_entry = (4, 4)  # max, subtract, exp, divide; multiply, sum, subtract, multiply
+
     @staticmethod
     def f(x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, dtype=float)
         e = np.exp(x - x.max(axis=-1, keepdims=True))
         return e / e.sum(axis=-1, keepdims=True)
 
-    def forward(self, X, *, cache: bool = True) -> np.ndarray:
-        X = self._input(X)
+    def _check_sample(self, X) -> None:
         if X.ndim != 2 or X.shape[1] == 0:
             raise ValueError(
                 f"Softmax expected Z of shape (n_samples, n_classes) with n_classes >= 1, "
                 f"got {X.shape}."
             )
+
+    def _forward(self, X, cache):
         e = np.exp(X - X.max(axis=1, keepdims=True))
         e /= e.sum(axis=1, keepdims=True)
-        self._cache = e if cache else None
-        return read_only(e) if cache else e
+        return e, (e,)
 
-    def backward(self, dA, *, input_grad: bool = True) -> np.ndarray | None:
-        A, dA = self._grad(dA)
+    def _backward(self, dA, A, *, input_grad):
+        if not input_grad:
+            return None
         return A * (dA - np.sum(dA * A, axis=1, keepdims=True))
 
 

@@ -14,35 +14,23 @@ import numbers
 
 import numpy as np
 
-from ._validation import check_2d, check_positive_int
-from .activations import Activation
-from .layers import Dense, Layer
+from ._validation import check_input, check_positive_int
+from .base import Layer
 from .network import Sequential
-
-# Layer has no method to drop its cache, so this module reads and clears the caches of the
-# layer types whose attributes it knows (as nnlab.profile.cached_bytes reads them).
-_CACHE_ATTR: dict[type, str] = {Dense: "_X", Activation: "_cache"}
-
-
-def _cache_attr(layer: Layer) -> str | None:
-    for cls, attr in _CACHE_ATTR.items():
-        if isinstance(layer, cls):
-            return attr
-    return None
 
 
 def _release(layers: list[Layer]) -> None:
     """Drop what these layers keep for backward (the next backward then raises)."""
     for layer in layers:
-        setattr(layer, _cache_attr(layer), None)
+        layer.clear_cache()
 
 
 def _kept_bytes(boundary_inputs: list[np.ndarray], layers: list[Layer]) -> int:
     """Bytes of the distinct arrays held: stored inputs plus the caches of ``layers``."""
-    held = list(boundary_inputs) + [getattr(la, _cache_attr(la)) for la in layers]
+    held = list(boundary_inputs) + [a for la in layers for a in la.cached_arrays()]
     kept: list[np.ndarray] = []
     for arr in held:
-        if arr is not None and not any(np.shares_memory(arr, k) for k in kept):
+        if not any(np.shares_memory(arr, k) for k in kept):
             kept.append(arr)
     return sum(arr.nbytes for arr in kept)
 
@@ -54,20 +42,17 @@ def _segment_starts(n_layers: int, segments: int) -> list[int]:
 
 def _check_args(net, loss, segments) -> None:
     owner = "checkpointed_backward"
-    if not isinstance(net, Sequential):
-        raise TypeError(f"{owner} expected net to be a Sequential, got {type(net).__name__}.")
-    for i, layer in enumerate(net.layers):
-        if _cache_attr(layer) is None:
-            raise TypeError(
-                f"{owner} expected Dense and activation layers (it must drop their caches), "
-                f"got layer {i} {layer!r} of type {type(layer).__name__}."
-            )
+    if not (isinstance(net, Layer) and net.sublayers()):
+        raise TypeError(
+            f"{owner} expected net to be a network of layers (a Sequential), got "
+            f"{type(net).__name__}."
+        )
     if not (callable(getattr(loss, "forward", None)) and callable(getattr(loss, "backward", None))):
         raise TypeError(
             f"{owner} expected loss to be an nnlab loss (with forward and backward), got "
             f"{type(loss).__name__}."
         )
-    n = len(net.layers)
+    n = len(net.sublayers())
     if isinstance(segments, bool | np.bool_) or not isinstance(segments, numbers.Integral):
         raise TypeError(
             f"{owner} expected segments to be an int in [1, {n}] (the number of layers), got "
@@ -83,20 +68,23 @@ def checkpointed_backward(net: Sequential, loss, X, Y, segments: int) -> dict:
     """One training step's gradients, keeping only ``segments`` segment inputs in forward.
 
     The layers are split into ``segments`` contiguous groups of near-equal length. The
-    forward pass runs every group but the last with ``cache=False``, keeping only each
-    group's input; the last group runs with ``cache=True``. Then, from the last group to the
-    first, a group's forward is re-run with ``cache=True`` from its stored input (the last
-    group needs no re-run), backpropagated through, and its caches and input released.
+    forward pass runs the training pass of every layer, but in every group except the last
+    it drops each layer's cache as soon as the next layer has its output, keeping only each
+    group's input. Then, from the last group to the first, a group's forward is re-run from
+    its stored input (the last group needs no re-run), with every random draw replayed
+    (``get_random_state``/``set_random_state``: a Dropout layer draws the same mask again),
+    backpropagated through, and its caches and input released. Any layer type works: the
+    tool uses only the layer contract.
 
     Parameters
     ----------
     net : Sequential
-        Made of :class:`nnlab.Dense` and activation layers. Its gradients are overwritten,
-        exactly as ``net.backward`` would; its weights are not touched.
+        Any network of nnlab layers. Its gradients are overwritten, exactly as
+        ``net.backward`` would; its weights are not touched.
     loss : Loss
         For example :class:`nnlab.MSELoss` or :class:`nnlab.SoftmaxCrossEntropy`.
     X : array-like
-        The batch, ``(N, n_in)``.
+        The batch, ``(N, *net.input_shape)``.
     Y : array-like
         Its targets, in the form ``loss`` accepts.
     segments : int
@@ -110,14 +98,14 @@ def checkpointed_backward(net: Sequential, loss, X, Y, segments: int) -> dict:
         number of bytes of distinct arrays held for backward at any point of the step, the
         stored group inputs plus the caches of the group being backpropagated (counted as
         :func:`nnlab.cached_bytes` counts them). ``"recomputed_layers"`` (int): layer forwards
-        run a second time, ``len(net.layers)`` minus the length of the last group.
+        run a second time, the number of layers minus the length of the last group.
         ``"boundaries"`` (list of int): index of each group's first layer.
 
     Raises
     ------
     TypeError
-        If ``net`` is not a Sequential of Dense and activation layers, ``loss`` has no
-        ``forward``/``backward``, or ``segments`` is not an int.
+        If ``net`` is not a network of layers, ``loss`` has no ``forward``/``backward``, or
+        ``segments`` is not an int.
     ValueError
         If ``segments`` is outside ``[1, len(net.layers)]``, or ``X`` or ``Y`` is rejected by
         the network or the loss. A failing call leaves weights and gradients unchanged
@@ -125,14 +113,15 @@ def checkpointed_backward(net: Sequential, loss, X, Y, segments: int) -> dict:
 
     Shapes
     ------
-    X ``(N, n_in)``, Y as the loss expects; each stored group input is ``(N, n_l)`` for the
-    width ``n_l`` feeding that group.
+    X ``(N, *net.input_shape)``, Y as the loss expects; each stored group input is what the
+    layer before that group outputs.
 
     Notes
     -----
     The gradients are the same numbers as ``net.backward`` gives: recomputing a group from
-    the same input repeats the same floating-point operations. Afterwards every layer's cache
-    is released, so calling ``net.backward`` raises until the next training forward. The
+    the same input, with the same random draws, repeats the same floating-point operations.
+    Afterwards every layer's cache is released, so calling ``net.backward`` raises until the
+    next training forward. The
     loss's own cache and the gradient flowing backward are not counted in
     ``peak_kept_bytes``, as ``cached_bytes`` does not count them.
 
@@ -147,9 +136,9 @@ def checkpointed_backward(net: Sequential, loss, X, Y, segments: int) -> dict:
     ([0, 2, 4], 4)
     """
     _check_args(net, loss, segments)
-    if not (isinstance(X, np.ndarray) and X.ndim == 2 and X.dtype == net.dtype):
-        X = check_2d(X, net.n_in, "X", owner="checkpointed_backward", dtype=net.dtype)
-    layers = net.layers
+    X = check_input(X, net.input_shape, "X", owner="checkpointed_backward", dtype=net.dtype)
+    layers = net.sublayers()
+    states = {id(layer): layer.get_random_state() for layer in layers}
     starts = _segment_starts(len(layers), int(segments))
     groups = [layers[a:b] for a, b in zip(starts, [*starts[1:], len(layers)], strict=True)]
     inputs: list[np.ndarray] = []
@@ -159,7 +148,9 @@ def checkpointed_backward(net: Sequential, loss, X, Y, segments: int) -> dict:
             inputs.append(A)
             last = g == len(groups) - 1
             for layer in group:
-                A = layer.forward(A, cache=last)
+                A = layer.forward(A)
+                if not last:
+                    layer.clear_cache()
         value = loss.forward(A, Y)
         dZ = loss.backward()
         del A
@@ -169,7 +160,8 @@ def checkpointed_backward(net: Sequential, loss, X, Y, segments: int) -> dict:
             if g < len(groups) - 1:
                 A = inputs[g]
                 for layer in group:
-                    A = layer.forward(A, cache=True)
+                    layer.set_random_state(states[id(layer)])
+                    A = layer.forward(A)
                 del A
             peak = max(peak, _kept_bytes(inputs, group))
             for k in range(len(group) - 1, -1, -1):

@@ -11,9 +11,8 @@ import numbers
 
 import numpy as np
 
-from ._validation import FLOAT_DTYPES
+from ._validation import FLOAT_DTYPES, contiguous_base
 from .network import Sequential
-from .optim import _contiguous_base
 
 _byte_bounds = getattr(np.lib, "array_utils", np).byte_bounds  # moved in NumPy 2.0
 
@@ -55,7 +54,7 @@ def _gradients(params, owner: str) -> tuple[list[tuple[str, np.ndarray]], list[n
                 f"{owner} expected {what} to be a float32 or float64 array, got dtype {g.dtype}."
             )
         grads.append((name, g))
-    flat = _contiguous_base([g for _, g in grads])
+    flat = contiguous_base([g for _, g in grads])
     return grads, [flat] if flat is not None else [g for _, g in grads]
 
 

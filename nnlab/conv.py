@@ -6,20 +6,11 @@ Pooling and flattening live in :mod:`nnlab.pooling`.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from ._validation import (
-    as_float_array,
-    as_rng,
-    check_dtype,
-    check_input,
-    check_int_pair,
-    check_positive_int,
-)
-from .layers import Layer
+from ._validation import as_rng, check_int_pair, check_positive_int
+from .base import Layer, Param
 
 # Standard deviation of each named initializer, from fan_in = C_in kh kw and
 # fan_out = C_out kh kw (the same rules as nnlab.init, for a kernel instead of a matrix).
@@ -75,25 +66,6 @@ def col2im(
         for j in range(kw):
             out[:, i : i + sh * (Ho - 1) + 1 : sh, j : j + sw * (Wo - 1) + 1 : sw] += cols[:, i, j]
     return out.transpose(3, 0, 1, 2)
-
-
-def check_sample_shape(last, given, owner: str) -> tuple[int, int, int]:
-    """``given`` (else ``last``) as one image's ``(C, H, W)``, for the ``flops`` methods."""
-    shape = last if given is None else given
-    if shape is None:
-        raise ValueError(
-            f"{owner} needs the input's height and width: pass input_shape=(C, H, W) or run "
-            "a forward pass first."
-        )
-    if not (
-        isinstance(shape, tuple | list)
-        and len(shape) == 3
-        and all(
-            isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in shape
-        )
-    ):
-        raise ValueError(f"{owner} expected input_shape (C, H, W) of positive ints, got {shape!r}.")
-    return tuple(int(d) for d in shape)
 
 
 def fmt_pair(pair: tuple[int, int], sep: str = "x") -> str:
@@ -194,55 +166,32 @@ class Conv2D(Layer):
         rng=None,
         dtype=np.float64,
     ):
-        super().__init__()
         owner = "Conv2D"
         self.in_channels = check_positive_int(in_channels, "in_channels", owner=owner)
         self.out_channels = check_positive_int(out_channels, "out_channels", owner=owner)
         self.kernel_size = check_int_pair(kernel_size, "kernel_size", owner=owner)
         self.stride = check_int_pair(stride, "stride", owner=owner)
         self.padding = check_int_pair(padding, "padding", owner=owner, zero_ok=True)
-        self.dtype = check_dtype(dtype, owner=owner)
         self.init = init
-        self._params = {"W": self._initial_weights(init, rng)}
-        self._params["b"] = np.zeros(self.out_channels, self.dtype)
-        self._grads = {k: np.zeros_like(v) for k, v in self._params.items()}
-        self._cols: np.ndarray | None = None
-        self._x_shape: tuple[int, ...] | None = None
-        self.last_input_shape: tuple[int, ...] | None = None
-
-    def _initial_weights(self, init, rng) -> np.ndarray:
+        super().__init__(dtype)
         shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        self._init_param("W", self._initial_weights(init, rng, shape), shape)
+        self._init_param("b", np.zeros(self.out_channels), (self.out_channels,))
+
+    def _initial_weights(self, init, rng, shape) -> np.ndarray:
         fan_in, fan_out = shape[1] * shape[2] * shape[3], shape[0] * shape[2] * shape[3]
         gen = as_rng(rng, owner=repr(self))
         if callable(init):
-            W = as_float_array(init(fan_in, fan_out, gen), "W (returned by init)", owner=repr(self))
-        elif isinstance(init, str) and init in INIT_STD:
-            W = gen.normal(0.0, INIT_STD[init](fan_in, fan_out), size=shape)
-        elif isinstance(init, str):
+            return init(fan_in, fan_out, gen)
+        if isinstance(init, str) and init in INIT_STD:
+            return gen.normal(0.0, INIT_STD[init](fan_in, fan_out), size=shape)
+        if isinstance(init, str):
             names = ", ".join(repr(n) for n in INIT_STD)
             raise ValueError(f"{self!r}: unknown init {init!r}; expected one of {names}.")
-        else:
-            raise TypeError(
-                f"{self!r}: init must be a name or a callable, got {type(init).__name__}."
-            )
-        if W.shape != shape:
-            raise ValueError(f"{self!r}: init returned shape {W.shape}, expected {shape}.")
-        if not np.isfinite(W).all():
-            raise ValueError(f"{self!r}: init returned nan or inf weights.")
-        return W.astype(self.dtype)
+        raise TypeError(f"{self!r}: init must be a name or a callable, got {type(init).__name__}.")
 
-    W = property(
-        lambda self: self._params["W"],
-        lambda self, v: self._set_param("W", v),
-        doc="Kernels, shape (C_out, C_in, kh, kw).",
-    )
-    b = property(
-        lambda self: self._params["b"],
-        lambda self, v: self._set_param("b", v),
-        doc="Bias, shape (C_out,).",
-    )
-    dW = property(lambda self: self._grads["W"], doc="dLoss/dW, shape (C_out, C_in, kh, kw).")
-    db = property(lambda self: self._grads["b"], doc="dLoss/db, shape (C_out,).")
+    W = Param("Kernels, shape (C_out, C_in, kh, kw).")
+    b = Param("Bias, shape (C_out,).")
     input_shape = property(
         lambda self: (self.in_channels, "height", "width"),
         doc='One sample\'s shape: ``(C_in, "height", "width")``.',
@@ -259,14 +208,7 @@ class Conv2D(Layer):
         ]
         return (self.out_channels, *sizes)
 
-    def _check_input(self, X) -> np.ndarray:
-        if not (
-            isinstance(X, np.ndarray)
-            and X.ndim == 4
-            and X.shape[1] == self.in_channels
-            and X.dtype == self.dtype
-        ):
-            X = check_input(X, self.input_shape, "X", owner=repr(self), dtype=self.dtype)
+    def _check_sample(self, X) -> None:
         (kh, kw), (ph, pw) = self.kernel_size, self.padding
         Hp, Wp = X.shape[2] + 2 * ph, X.shape[3] + 2 * pw
         if Hp < kh or Wp < kw:
@@ -275,10 +217,8 @@ class Conv2D(Layer):
                 f"at least the kernel's {kh}x{kw}, got X of shape {X.shape}, padded to "
                 f"{Hp}x{Wp}."
             )
-        return X
 
-    def forward(self, X, *, cache: bool = True) -> np.ndarray:
-        X = self._check_input(X)
+    def _forward(self, X, cache):
         (N, _, H, W), (ph, pw) = X.shape, self.padding
         if ph or pw:  # the one copy of the input, with a frame of zeros
             Xp = chwn_zeros(N, self.in_channels, H + 2 * ph, W + 2 * pw, self.dtype)
@@ -289,22 +229,14 @@ class Conv2D(Layer):
         W_row = self._params["W"].reshape(self.out_channels, -1)
         Z = np.matmul(W_row, cols)
         Z += self._params["b"][:, None]
-        self._cols, self._x_shape = (cols, X.shape) if cache else (None, None)
-        self.last_input_shape = X.shape[1:]
         Ho, Wo = out_size(H, *self._axis(0)), out_size(W, *self._axis(1))
-        return Z.reshape(self.out_channels, Ho, Wo, N).transpose(3, 0, 1, 2)
+        return Z.reshape(self.out_channels, Ho, Wo, N).transpose(3, 0, 1, 2), (cols, X.shape)
 
     def _axis(self, k: int) -> tuple[int, int, int]:
         return self.kernel_size[k], self.stride[k], self.padding[k]
 
-    def backward(self, dZ, *, input_grad: bool = True) -> np.ndarray | None:
-        cols, x_shape = self._cols, self._x_shape
-        if cols is None:
-            raise self._missing_cache()
+    def _backward(self, dZ, cols, x_shape, *, input_grad):
         N, C, H, W = x_shape
-        shape = (N, self.out_channels, out_size(H, *self._axis(0)), out_size(W, *self._axis(1)))
-        if not (isinstance(dZ, np.ndarray) and dZ.shape == shape and dZ.dtype == self.dtype):
-            dZ = self._check_grad(dZ, shape, self.dtype)
         # (C_out, Ho Wo N): free when dZ has the layout forward returned, else one copy
         dZ_col = dZ.transpose(1, 2, 3, 0).reshape(self.out_channels, -1)
         W_row = self._params["W"].reshape(self.out_channels, -1)
@@ -317,25 +249,11 @@ class Conv2D(Layer):
         dXp = col2im(W_row.T @ dZ_col, padded, self.kernel_size, self.stride)
         return dXp[:, :, ph : ph + H, pw : pw + W]
 
-    def cached_arrays(self) -> list[np.ndarray]:
-        return [] if self._cols is None else [self._cols]
-
-    def _astype(self, dtype: np.dtype) -> None:
-        super()._astype(dtype)
-        self._cols = self._x_shape = None
-
-    def flops(self, batch_size: int, input_shape: tuple | None = None) -> dict[str, int]:
-        """Floating-point operations for a batch of ``batch_size`` samples.
-
-        ``input_shape`` is one sample's ``(C_in, H, W)``; by default, that of the last
-        forward. With ``P = N H_out W_out`` output positions and a multiply-add counted as 2:
-        forward ``2 P C_out C_in kh kw`` (the product) ``+ P C_out`` (bias); ``dW`` the same
-        (``db`` is the ``P C_out``); ``dX`` the product plus the ``P C_in kh kw`` additions
-        of col2im.
-        """
+    def _flops(self, n, shape):
+        # With P = N H_out W_out output positions and a multiply-add counted as 2: forward
+        # 2 P C_out C_in kh kw (the product) + P C_out (bias); dW the same (db is the
+        # P C_out); dX the product plus the P C_in kh kw additions of col2im.
         owner = f"{self!r}.flops"
-        n = check_positive_int(batch_size, "batch_size", owner=owner)
-        shape = check_sample_shape(self.last_input_shape, input_shape, owner)
         if shape[0] != self.in_channels:
             raise ValueError(
                 f"{owner} expected input_shape ({self.in_channels}, H, W), got {shape}."

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
 
-from ._validation import FLOAT_DTYPES, as_rng, check_input, check_positive_int, check_real
-from .layers import Layer
+from ._validation import as_rng, check_real
+from .base import Layer
 
 
 class Dropout(Layer):
@@ -72,10 +71,10 @@ class Dropout(Layer):
     forward: the dropped entries receive no gradient. The mask is drawn in ``X``'s dtype
     with one vectorized call, ``rng.random(X.shape, dtype=X.dtype) >= p``.
 
-    Each training forward draws a new mask, so finite differences of the training pass
-    (and :func:`nnlab.gradcheck`, which differentiates the inference pass) do not match
-    ``backward`` unless the mask is held fixed: reset ``rng`` to the same seed before every
-    forward, or check with ``p = 0``.
+    Each training forward draws a new mask, so finite differences of the training pass match
+    ``backward`` only with the mask held fixed: ``get_random_state``/``set_random_state``
+    replay it, which ``nl.gradcheck(..., training=True)`` and ``nl.checkpointed_backward``
+    do.
 
     Examples
     --------
@@ -90,78 +89,49 @@ class Dropout(Layer):
            [1., 1., 1., 1.]])
     """
 
+    flops_per_entry = (3, 1)
+
     def __init__(self, p: float, *, rng=None) -> None:
-        super().__init__()
         if isinstance(p, numbers.Real) and not isinstance(p, bool) and p == 1:
             raise ValueError(
                 "Dropout: p must be in [0, 1), got 1: dropping every entry leaves nothing to "
                 "scale by 1/(1 - p)."
             )
         self.p = check_real(p, "p", owner="Dropout", low=0.0, high=1.0, high_open=True)
+        super().__init__()
         self.rng = as_rng(rng, owner=repr(self))
-        self.mask: np.ndarray | None = None
-        # the shape and dtype of the last training input, which backward expects of dZ
-        self._shape: tuple[int, ...] | None = None
-        self._dtype = np.dtype(np.float64)
-        self.last_input_shape: tuple[int, ...] | None = None
 
-    def forward(self, X, *, cache: bool = True) -> np.ndarray:
-        if not (isinstance(X, np.ndarray) and X.ndim >= 2 and X.dtype in FLOAT_DTYPES):
-            X = check_input(X, None, "X", owner=repr(self))
-        self.last_input_shape = X.shape[1:]
-        if not cache:
-            self.mask, self._shape = None, None
-            return X
-        self._shape, self._dtype = X.shape, X.dtype
-        if self.p == 0.0:
-            self.mask = None
-            return X
+    @property
+    def mask(self) -> np.ndarray | None:
+        """The scaled mask ``M / (1 - p)`` of the last training forward (None: none drawn)."""
+        return self._saved[0] if self._saved else None
+
+    def _forward(self, X, cache):
+        if not cache or self.p == 0.0:
+            return X, (None,)
         mask = self.rng.random(X.shape, dtype=X.dtype)
         keep = mask >= self.p
         np.multiply(keep, 1.0 / (1.0 - self.p), out=mask)
-        self.mask = mask
-        return X * mask
+        return X * mask, (mask,)
 
-    def backward(self, dZ, *, input_grad: bool = True) -> np.ndarray | None:
-        if self._shape is None:
-            raise self._missing_cache()
-        shape, dtype = self._shape, self._dtype
-        if not (isinstance(dZ, np.ndarray) and dZ.shape == shape and dZ.dtype == dtype):
-            dZ = self._check_grad(dZ, shape, dtype)
+    def _backward(self, dZ, mask, *, input_grad):
         if not input_grad:
             return None
-        return dZ if self.mask is None else dZ * self.mask
+        return dZ if mask is None else dZ * mask
 
-    def cached_arrays(self) -> list[np.ndarray]:
-        return [] if self.mask is None else [self.mask]
+    def _flops(self, n, shape):
+        # Per entry of X: forward a comparison, a scaling of the mask and a multiply (drawing
+        # the random numbers not counted), backward one multiply; all 0 when p = 0.
+        flops = super()._flops(n, shape)
+        return {k: 0 if self.p == 0.0 else v for k, v in flops.items()}
 
-    def _astype(self, dtype: np.dtype) -> None:
-        self.mask, self._shape = None, None
+    def get_random_state(self):
+        """The state of ``rng`` (a dict), from which the next training pass draws its mask."""
+        return self.rng.bit_generator.state
 
-    def flops(self, batch_size: int, input_shape: tuple | None = None) -> dict[str, int]:
-        """Operations for a training batch, per entry of ``X``: forward a comparison, a scaling
-        of the mask and a multiply (drawing the random numbers not counted), backward one
-        multiply; all 0 when ``p = 0``. ``input_shape`` is one sample's shape, by default the
-        last forward's."""
-        owner = f"{self!r}.flops"
-        n = check_positive_int(batch_size, "batch_size", owner=owner)
-        shape = self.last_input_shape if input_shape is None else input_shape
-        if shape is None:
-            raise ValueError(
-                f"{owner} needs one sample's shape: pass input_shape or run a forward pass first."
-            )
-        if not (
-            isinstance(shape, tuple | list)
-            and all(
-                isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 0
-                for d in shape
-            )
-        ):
-            raise ValueError(
-                f"{owner} expected input_shape as a tuple of non-negative ints, got {shape!r}."
-            )
-        size = 0 if self.p == 0.0 else n * math.prod(shape)
-        return {"forward": 3 * size, "backward_dW": 0, "backward_dX": size}
+    def set_random_state(self, state) -> None:
+        """Set ``rng`` back to ``state``: the next training pass draws the same mask again."""
+        self.rng.bit_generator.state = state
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p:g})"

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Callable
 
 import numpy as np
 
 from ._validation import check_input, check_real
-from .layers import Layer
+from .base import Layer
 from .losses import Loss
-from .network import Sequential
 
 
 def _check_stencil(eps, order, *, owner: str) -> float:
@@ -130,34 +128,40 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return 0.0 if denom == 0 else float(np.linalg.norm(a - b) / denom)
 
 
-def gradcheck(net, loss, X, y, eps: float = 1e-6, *, order: int = 2) -> dict[str, float]:
+def gradcheck(
+    net, loss, X, y, eps: float = 1e-6, *, order: int = 2, training: bool = False
+) -> dict[str, float]:
     """Max relative error between backprop and finite differences, per parameter name.
 
-    Works on a float64 copy of ``net`` (the original is untouched), so float32 networks are
-    checked in float64 too; ``X`` is converted to float64 (integers included). ``net`` may
-    also be a single layer. Error per parameter: ``||g_bp - g_fd|| / (||g_bp|| + ||g_fd||)``;
-    values around 1e-9 mean agreement, above 1e-5 a bug (or a ReLU kink hit by ``eps``).
-    ``order`` selects the finite-difference stencil (see :func:`numerical_gradient`).
+    Works on a float64 copy of ``net`` (any :class:`nnlab.Layer`: a network or a single
+    layer; the original is untouched), so float32 networks are checked in float64 too; ``X``
+    is converted to float64 (integers included). Error per parameter:
+    ``||g_bp - g_fd|| / (||g_bp|| + ||g_fd||)``; values around 1e-9 mean agreement, above
+    1e-5 a bug (or a ReLU kink hit by ``eps``). ``order`` selects the finite-difference
+    stencil (see :func:`numerical_gradient`).
+
+    By default the finite differences differentiate the inference pass. With
+    ``training=True`` they differentiate the training pass, with every random draw replayed
+    (``get_random_state``/``set_random_state``): a Dropout layer keeps the mask of the pass
+    that backpropagation differentiated, so its gradient can be checked.
 
     Returns
     -------
     dict
-        ``{"0.W": 3.1e-10, "0.b": ..., ...}``.
+        ``{"0.W": 3.1e-10, "0.b": ..., ...}`` (a single layer: ``{"W": ..., "b": ...}``).
 
     Raises
     ------
     TypeError
-        If ``net`` is not a Sequential or a layer, ``loss`` not an nnlab loss, or ``X`` not a
-        real numeric array.
+        If ``net`` is not an nnlab layer or network, ``loss`` not an nnlab loss, or ``X`` not
+        a real numeric array.
     ValueError
         If ``eps <= 0``, ``order`` is not 2 or 4, or ``X`` has the wrong shape or no rows.
     """
     eps = _check_stencil(eps, order, owner="gradcheck")
-    if isinstance(net, Layer):
-        net = Sequential([copy.deepcopy(net)])
-    elif not isinstance(net, Sequential):
+    if not isinstance(net, Layer):
         raise TypeError(
-            f"gradcheck: net must be a Sequential or a layer, got {type(net).__name__}."
+            f"gradcheck: net must be an nnlab layer or network, got {type(net).__name__}."
         )
     if not isinstance(loss, Loss):
         raise TypeError(f"gradcheck: loss must be an nnlab loss, got {type(loss).__name__}.")
@@ -165,13 +169,17 @@ def gradcheck(net, loss, X, y, eps: float = 1e-6, *, order: int = 2) -> dict[str
     if X.shape[0] == 0:
         raise ValueError("gradcheck: X has 0 samples; finite differences need at least one.")
     net64 = net.astype(np.float64)
+    state = net64.get_random_state()
     loss.forward(net64.forward(X), y)
     net64.backward(loss.backward())
-    errors = {}
-    for name, p, g in net64.parameters():
-        analytic = g.copy()
-        numeric = numerical_gradient(
-            lambda _: loss.forward(net64.forward(X, cache=False), y), p, eps, order=order
-        )
-        errors[name] = relative_error(analytic, numeric)
-    return errors
+    analytic = {name: g.copy() for name, _, g in net64.parameters()}
+
+    def value(_):
+        if training:
+            net64.set_random_state(state)  # the same masks as the differentiated pass
+        return loss.forward(net64.forward(X, cache=training), y)
+
+    return {
+        name: relative_error(analytic[name], numerical_gradient(value, p, eps, order=order))
+        for name, p, _ in net64.parameters()
+    }

@@ -300,9 +300,9 @@ def draw_graph(root: Value, ax=None, *, digits: int = 4, box_width: float = 2.0)
     """
     from matplotlib.patches import FancyBboxPatch
 
-    from .viz import _plt
+    from .viz import pyplot
 
-    plt = _plt()
+    plt = pyplot()
     order = root.topological_order()
     depth: dict[int, int] = {}
     for node in order:  # parents come first, so their depth is known

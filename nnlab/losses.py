@@ -11,19 +11,40 @@ import math
 
 import numpy as np
 
-from ._validation import as_numeric_array, check_class_labels, nonfinite_rows
+from ._validation import as_numeric_array, check_class_labels, check_positive_int, nonfinite_rows
 
 
 class Loss:
     """Base class: ``forward`` caches what ``backward`` needs.
 
-    A subclass may override ``_check_target(target, shape, dtype, name)``, which validates a
-    target for predictions of ``shape`` and returns it in the form ``forward`` uses: ``fit``
-    calls it once on the whole data set, so bad targets fail before any update.
+    A subclass overrides :meth:`check_target`, which validates a target for predictions of
+    ``shape`` and returns it in the form ``forward`` uses: ``fit`` calls it once on the whole
+    data set, so bad targets fail before any update.
     """
+
+    flops_per_entry: tuple[int, int] = (0, 0)  # (forward, backward) per prediction entry
 
     def __init__(self) -> None:
         self._cache: tuple | None = None
+
+    def flops(self, batch_size: int, input_shape: tuple) -> dict[str, int]:
+        """Floating-point operations of ``forward`` and ``backward`` on a batch of
+        predictions, one sample of shape ``input_shape`` (``(n_outputs,)``): a few
+        element-wise operations per entry (``flops_per_entry``), a transcendental counting
+        as one."""
+        owner = f"{type(self).__name__}.flops"
+        n = check_positive_int(batch_size, "batch_size", owner=owner)
+        if not (
+            isinstance(input_shape, tuple | list)
+            and all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in input_shape)
+        ):
+            raise ValueError(
+                f"{owner} expected input_shape as a tuple of non-negative ints, got "
+                f"{input_shape!r}."
+            )
+        size = n * math.prod(input_shape)
+        per_forward, per_backward = self.flops_per_entry
+        return {"forward": per_forward * size, "backward": per_backward * size}
 
     def __call__(self, prediction, target) -> float:
         return self.forward(prediction, target)
@@ -34,7 +55,33 @@ class Loss:
     def backward(self) -> np.ndarray:
         raise NotImplementedError
 
-    def _check_target(self, target, shape: tuple[int, int], dtype, name: str = "target"):
+    def check_target(self, target, shape: tuple[int, int], dtype, name: str = "target"):
+        """Validate ``target`` for predictions of ``shape``; return it as ``forward`` uses it.
+
+        ``forward`` runs the same check on every batch; calling it once on a whole data set
+        (as ``fit`` does) makes bad targets fail before any update, with the same message.
+
+        Parameters
+        ----------
+        target : array_like
+            The targets, in any form the loss accepts (see the subclass).
+        shape : (int, int)
+            The predictions' shape ``(n_samples, n_outputs)``.
+        dtype : dtype
+            The predictions' dtype; float targets are converted to it.
+        name : str
+            What to call ``target`` in error messages (``"y"`` in ``fit``).
+
+        Returns
+        -------
+        ndarray
+            The validated target. The base class returns ``target`` unchanged.
+
+        Raises
+        ------
+        ValueError, TypeError
+            As ``forward`` would for this target (see the subclass), naming ``name``.
+        """
         return target
 
     def _cached(self) -> tuple:
@@ -109,12 +156,14 @@ class MSELoss(Loss):
     ``L = mean((P - T)^2)``, ``dL/dP = 2 (P - T) / P.size``.
     """
 
-    def _check_target(self, target, shape, dtype, name="target"):
+    flops_per_entry = (3, 2)  # subtract, square, sum; subtract and scale
+
+    def check_target(self, target, shape, dtype, name="target"):
         return _same_shape_target(self, target, shape, dtype, name)
 
     def forward(self, prediction, target) -> float:
         P = self._prediction(prediction)
-        T = self._check_target(target, P.shape, P.dtype)
+        T = self.check_target(target, P.shape, P.dtype)
         diff = P - T
         loss = float(np.vdot(diff, diff)) / diff.size
         if not math.isfinite(loss) and (err := _nonfinite_error(self, T, "target")):
@@ -175,7 +224,12 @@ class SoftmaxCrossEntropy(Loss):
     to sum to 1, which is why other targets are rejected.
     """
 
-    def _check_target(self, target, shape, dtype, name="target"):
+    flops_per_entry = (
+        6,
+        3,
+    )  # max, subtract, exp, sum, log, pick; softmax (kept) minus one-hot, scale
+
+    def check_target(self, target, shape, dtype, name="target"):
         n, k = shape
         T = as_numeric_array(target, name, owner=repr(self))
         if T.ndim == 2 and T.shape == (n, k):
@@ -190,7 +244,7 @@ class SoftmaxCrossEntropy(Loss):
     def forward(self, prediction, target) -> float:
         Z = self._prediction(prediction)
         n = Z.shape[0]
-        T = self._check_target(target, Z.shape, Z.dtype)
+        T = self.check_target(target, Z.shape, Z.dtype)
         labels, Y = (T, None) if T.ndim == 1 else (None, T)
         shifted = Z - Z.max(axis=1, keepdims=True)
         E = np.exp(shifted)
@@ -237,7 +291,12 @@ class BinaryCrossEntropy(Loss):
     ``dL/dz = (sigmoid(z) - y) / z.size`` (the mean is over all elements).
     """
 
-    def _check_target(self, target, shape, dtype, name="target"):
+    flops_per_entry = (
+        6,
+        3,
+    )  # a stable log-sigmoid (max, abs, exp, log1p) and the product; sigmoid minus target, scale
+
+    def check_target(self, target, shape, dtype, name="target"):
         T = _same_shape_target(self, target, shape, dtype, name)
         lo, hi = T.min(), T.max()
         if not (lo >= 0 and hi <= 1):  # NaN fails both comparisons
@@ -250,7 +309,7 @@ class BinaryCrossEntropy(Loss):
 
     def forward(self, prediction, target) -> float:
         Z = self._prediction(prediction)
-        T = self._check_target(target, Z.shape, Z.dtype)
+        T = self.check_target(target, Z.shape, Z.dtype)
         e = np.exp(-np.abs(Z))
         loss = float(np.sum(np.maximum(Z, 0) - Z * T + np.log1p(e))) / Z.size
         self._cache = (Z, T, e)

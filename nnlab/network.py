@@ -4,27 +4,18 @@ from __future__ import annotations
 
 import copy
 import itertools
-import weakref
+from collections.abc import Iterator
 
 import numpy as np
 
-from ._validation import as_rng, check_dtype, check_input, format_shape
+from ._arrays import aligned_zeros
+from ._validation import as_rng, check_dtype, format_shape
 from .activations import get_activation
-from .layers import Dense, Layer
+from .base import Layer
+from .layers import Dense
 
 
-def _aligned_zeros(size: int, dtype, alignment: int = 64) -> np.ndarray:
-    """Zeros starting on a cache-line boundary (np.zeros only guarantees 16 bytes).
-
-    BLAS kernels run measurably faster, and more predictably, on aligned operands.
-    """
-    itemsize = np.dtype(dtype).itemsize
-    raw = np.zeros(size * itemsize + alignment, dtype=np.uint8)
-    start = -raw.ctypes.data % alignment
-    return raw[start : start + size * itemsize].view(dtype)
-
-
-class Sequential:
+class Sequential(Layer):
     """A feed-forward network: ``forward`` visits ``layers`` in order, ``backward`` in reverse.
 
     All parameters (and all gradients) live in one contiguous buffer, ``flat_params``
@@ -32,10 +23,11 @@ class Sequential:
     arrays are allocated once and updated in place, so ``parameters()`` returns the same
     objects on every call and one vectorized optimizer update covers the whole network.
 
-    A layer can appear only once, in one network: its cache (and gradients) would otherwise be
-    overwritten by its other use, and backward would return wrong gradients. Building a network
-    moves its layers' parameters into its buffer, so the layers belong to it from then on; use
-    ``copy.deepcopy(layer)`` for an independent copy to put in another network.
+    A layer can appear only once, in one network (nested networks included): its cache (and
+    gradients) would otherwise be overwritten by its other use, and backward would return wrong
+    gradients. Building a network moves its layers' parameters into its buffer, so the layers
+    belong to it from then on; use ``copy.deepcopy(layer)`` for an independent copy to put in
+    another network.
 
     ``forward`` keeps a reference to the caller's ``X`` (no copy, to stay fast): do not modify
     ``X`` between ``forward`` and ``backward``. An output that is also kept for backward (a
@@ -81,6 +73,8 @@ class Sequential:
     (5, 3)
     """
 
+    checks_dZ = False  # the last layer checks dZ: one check, naming the layer that needs it
+
     def __init__(self, layers: list[Layer]) -> None:
         if not isinstance(layers, list | tuple):
             raise TypeError(f"Sequential expected a list of layers, got {type(layers).__name__}.")
@@ -92,7 +86,7 @@ class Sequential:
                     f"Sequential: layer {i} must be an nnlab layer, got {type(layer).__name__}."
                 )
         _check_layers_are_free(layers)
-        typed = [(i, la) for i, la in enumerate(layers) if hasattr(la, "dtype")]
+        typed = [(i, la) for i, la in enumerate(layers) if la.dtype is not None]
         dtypes = {np.dtype(la.dtype) for _, la in typed}
         if len(dtypes) > 1:
             raise TypeError(
@@ -101,22 +95,17 @@ class Sequential:
                 + "."
             )
         self.input_shape = _input_shape(layers)
-        self.layers = layers
-        self.dtype = dtypes.pop() if dtypes else np.dtype(np.float64)
-        self._set_input_shape()
-        self._pack()
+        self.layers = list(layers) if isinstance(layers, tuple) else layers
+        super().__init__(dtypes.pop() if dtypes else np.float64)
+        for layer in self.layers:
+            layer.attach(self)
 
-    def _set_input_shape(self) -> None:
+    @property
+    def n_in(self) -> int | None:
+        """``input_shape[0]`` when samples are vectors of a known width, else None."""
         shape = self.input_shape
-        # forward's cheap check: the input's ndim (None: any, from 2 up); layers check sizes
-        self._ndim = None if shape is None else len(shape) + 1
         one = shape is not None and len(shape) == 1 and isinstance(shape[0], int)
-        self.n_in = shape[0] if one else None
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        del state["flat_params"], state["flat_grads"]
-        return state
+        return shape[0] if one else None
 
     def __copy__(self):
         raise TypeError(
@@ -125,84 +114,101 @@ class Sequential:
         )
 
     def __setstate__(self, state: dict) -> None:
-        # A copy (copy.deepcopy, pickle) gets its layers' arrays as separate copies, no longer
-        # views of one buffer: pack them into fresh buffers, owned by the copy.
-        self.__dict__.update(state)
-        if "input_shape" not in state:  # pickled before networks took N-d inputs
-            self.input_shape = _input_shape(self.layers)
-            self._set_input_shape()
-        self._pack()
+        # A copy (copy.deepcopy, pickle) gets its layers as free copies with buffers of their
+        # own: adopt them again and pack them into fresh buffers, owned by the copy.
+        super().__setstate__(state)
+        for layer in self.layers:
+            layer.attach(self)
 
     def _pack(self) -> None:
-        owner = weakref.ref(self)
-        for la in self.layers:
-            la._owner = owner
-        entries = [(la, name, p) for la in self.layers for name, p, _ in la.parameters()]
-        total = sum(p.size for _, _, p in entries)
-        self.flat_params = _aligned_zeros(total, self.dtype)
-        self.flat_grads = _aligned_zeros(total, self.dtype)
-        offset = 0
-        for la, name, p in entries:
-            end = offset + p.size
-            la._rebind(
-                name,
-                self.flat_params[offset:end].reshape(p.shape),
-                self.flat_grads[offset:end].reshape(p.shape),
-            )
-            offset = end
+        total = sum(layer.n_params for layer in getattr(self, "layers", ()))
+        self.rebind(aligned_zeros(total, self.dtype), aligned_zeros(total, self.dtype))
 
-    def forward(self, X, *, cache: bool = True) -> np.ndarray:
-        """Run every layer in order. With ``cache=False`` (inference) nothing is kept."""
-        if not (
-            isinstance(X, np.ndarray)
-            and (X.ndim == self._ndim or (self._ndim is None and X.ndim >= 2))
-            and X.dtype == self.dtype
-        ):
-            X = check_input(X, self.input_shape, "X", owner="Sequential", dtype=self.dtype)
+    def rebind(self, flat_params: np.ndarray, flat_grads: np.ndarray, offset: int = 0) -> int:
+        start = offset
+        for layer in getattr(self, "layers", ()):
+            offset = layer.rebind(flat_params, flat_grads, offset)
+        self.flat_params, self.flat_grads = flat_params[start:offset], flat_grads[start:offset]
+        return offset
+
+    def _forward(self, X, cache):
         for layer in self.layers:
             X = layer.forward(X, cache=cache)
-        return X
+        return X, ()
 
-    __call__ = forward
-
-    def backward(self, dZ, *, input_grad: bool = True) -> np.ndarray | None:
-        """Backpropagate ``dZ = dLoss/dZ`` through every layer in reverse order.
-
-        Overwrites every layer's gradients (never accumulates) and returns dLoss/dX, or None
-        with ``input_grad=False``, which skips the first layer's unneeded ``dZ @ W.T``.
-        """
+    def _backward(self, dZ, *, input_grad):
+        """Overwrites every layer's gradients (never accumulates); with ``input_grad=False``
+        the first layer skips its unneeded input gradient."""
         for layer in self.layers[:0:-1]:
             dZ = layer.backward(dZ)
         return self.layers[0].backward(dZ, input_grad=input_grad)
 
     def parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
-        """``[("0.W", W, dW), ("0.b", b, db), ...]``, named by layer index."""
+        """``[("0.W", W, dW), ("0.b", b, db), ...]``, named by position (and path, nested)."""
         return [
             (f"{i}.{name}", p, g)
             for i, la in enumerate(self.layers)
             for name, p, g in la.parameters()
         ]
 
-    @property
-    def n_params(self) -> int:
-        """Total number of trainable scalars."""
-        return int(self.flat_params.size)
+    def sublayers(self) -> list[Layer]:
+        return self.layers
+
+    def leaves(self) -> Iterator[Layer]:
+        for layer in self.layers:
+            yield from layer.leaves()
+
+    def cached_arrays(self) -> list[np.ndarray]:
+        return [a for layer in self.layers for a in layer.cached_arrays()]
+
+    def clear_cache(self) -> None:
+        super().clear_cache()
+        for layer in self.layers:
+            layer.clear_cache()
+
+    def get_random_state(self):
+        return [layer.get_random_state() for layer in self.layers]
+
+    def set_random_state(self, state) -> None:
+        for layer, s in zip(self.layers, state, strict=True):
+            layer.set_random_state(s)
+
+    def set_dtype(self, dtype) -> None:
+        """Convert this free network, in place, to another float dtype (caches dropped)."""
+        dtype = check_dtype(dtype, owner="Sequential.set_dtype")
+        if self.parent is not None:
+            raise ValueError(
+                "Sequential.set_dtype: this network belongs to another Sequential; convert the "
+                "outermost one (net.astype) instead."
+            )
+        for layer in self.layers:
+            layer.detach()
+            layer.set_dtype(dtype)
+            layer.attach(self)
+        self.dtype = dtype
+        super().clear_cache()
+        self._pack()
 
     def astype(self, dtype) -> Sequential:
         """A deep copy of the network with parameters of another float dtype."""
-        dtype = check_dtype(dtype, owner="Sequential.astype")
-        clone = copy.deepcopy(self)
-        for la in clone.layers:
-            la._astype(dtype)
-        clone.dtype = dtype
-        clone._pack()
-        return clone
+        return super().astype(dtype)
 
-    def flops(self, batch_size: int, *, input_shape: tuple | None = None) -> list[dict]:
-        """FLOPs per layer for a batch: see :func:`nnlab.flops`."""
-        from .cost import flops
+    def output_shape(self, input_shape: tuple | None) -> tuple | None:
+        for layer in self.layers:
+            input_shape = layer.output_shape(input_shape)
+        return input_shape
 
-        return flops(self, batch_size, input_shape=input_shape)
+    def _flops(self, n, shape):
+        total = {"forward": 0, "backward_dW": 0, "backward_dX": 0}
+        for layer in self.layers:
+            known = shape is not None and all(isinstance(d, int) for d in shape)
+            for key, value in layer.flops(n, shape if known else None).items():
+                total[key] += value
+            shape = layer.output_shape(shape)
+        return total
+
+    def label(self) -> str:
+        return "Sequential"
 
     def __len__(self) -> int:
         return len(self.layers)
@@ -211,10 +217,10 @@ class Sequential:
         return self.layers[i]
 
     def __repr__(self) -> str:
-        rows = [f"  ({i}): {la!r}" for i, la in enumerate(self.layers)]
-        width = max(len(r) for r in rows)
+        rows = [f"  ({i}): " + repr(la).replace("\n", "\n  ") for i, la in enumerate(self.layers)]
+        width = max(len(r.split("\n")[-1]) for r in rows)
         lines = [
-            r.ljust(width) + f"  # {la.n_params:,} params" if la.n_params else r
+            r.ljust(width) + f"  # {la.n_params:,} params" if la.n_params and "\n" not in r else r
             for r, la in zip(rows, self.layers, strict=True)
         ]
         return "Sequential(\n" + "\n".join(lines) + f"\n)  # {self.n_params:,} parameters"
@@ -267,21 +273,21 @@ def _mismatch(layers: list[Layer], i: int, shape: tuple, j: int, want: tuple) ->
 
 
 def _check_layers_are_free(layers: list[Layer]) -> None:
-    """Reject a layer listed twice, or one that belongs to another (live) Sequential."""
+    """Reject a layer listed twice, or one that belongs to another Sequential (a layer inside
+    a nested network belongs to that network, so it cannot be listed again at any depth)."""
     first: dict[int, int] = {}
     for i, layer in enumerate(layers):
         j = first.setdefault(id(layer), i)
         if j != i:
             raise ValueError(
-                f"Sequential: layer {i} is the same {layer!r} object as layer {j}. A layer can "
-                "appear only once: its second use would overwrite the cache and gradients of "
-                "the first, and backward would return wrong gradients. Use a new layer, or "
+                f"Sequential: layer {i} is the same {layer.label()} object as layer {j}. A layer "
+                "can appear only once: its second use would overwrite the cache and gradients "
+                "of the first, and backward would return wrong gradients. Use a new layer, or "
                 "copy.deepcopy(layer), for each position."
             )
-        owner = layer._owner() if layer._owner is not None else None
-        if owner is not None:
+        if layer.parent is not None:
             raise ValueError(
-                f"Sequential: layer {i} {layer!r} already belongs to another Sequential. "
+                f"Sequential: layer {i} {layer.label()} already belongs to another Sequential. "
                 "Sharing it would let each network overwrite the other's cache and gradients "
                 "(and would move its weights out of the other network's flat_params), giving "
                 "wrong gradients. Use copy.deepcopy(layer) for an independent copy."
@@ -307,8 +313,8 @@ def mlp(
       and sigmoid, which keep the signal's scale through depth;
     - the first layer (fed by the data) and the output layer: ``"fan_in_uniform"``
       (PyTorch's default), small: the first logits are near 0, so the predictions start
-      near uniform. On the digits it reached 97% test accuracy from every seed tried, where
-      He everywhere missed on some.
+      near uniform. On the digits it reached 97% validation accuracy from every seed tried,
+      sooner than He everywhere (the book's chapter on common challenges).
 
     Examples
     --------

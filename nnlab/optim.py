@@ -7,26 +7,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ._validation import FLOAT_DTYPES, check_real
-
-
-def _contiguous_base(arrays: list[np.ndarray]) -> np.ndarray | None:
-    """A flat view over ``arrays`` if they tile one buffer in order, end to end."""
-    if not arrays:
-        return None
-    base, dtype = arrays[0].base, arrays[0].dtype
-    if base is None or not base.flags.c_contiguous:
-        return None
-    address = start = arrays[0].ctypes.data
-    for a in arrays:
-        if a.base is not base or a.dtype != dtype or not a.flags.c_contiguous:
-            return None
-        if a.ctypes.data != address:
-            return None
-        address += a.nbytes
-    flat = base.reshape(-1).view(np.uint8)
-    offset = start - flat.ctypes.data
-    return flat[offset : offset + address - start].view(dtype)
+from ._validation import FLOAT_DTYPES, check_real, contiguous_base
 
 
 def _check_array(a, what: str, owner: str) -> None:
@@ -101,7 +82,7 @@ def _pairs(params, owner: str) -> list[tuple[np.ndarray, np.ndarray]]:
     ps = [p for _, p, _ in params]
     gs = [g for _, _, g in params]
     # Sequential stores all parameters in one flat buffer: one update covers the network.
-    flat_p, flat_g = _contiguous_base(ps), _contiguous_base(gs)
+    flat_p, flat_g = contiguous_base(ps), contiguous_base(gs)
     if flat_p is not None and flat_g is not None and flat_p.dtype == flat_g.dtype:
         return [(flat_p, flat_g)]
     return list(zip(ps, gs, strict=True))
@@ -164,6 +145,24 @@ class Optimizer:
                         *(a[start:end] for a in flat[2:]),
                     )
                 )
+
+    def updates(self, array) -> bool:
+        """Whether ``step()`` writes into the memory of the NumPy array ``array``, or part of it.
+
+        ``fit`` checks ``optimizer.updates(net.flat_params)``: False for an optimizer built on
+        another network's parameters, or on copies of them. Overlap is ``np.may_share_memory``
+        (exact for contiguous arrays); a non-array raises ``TypeError``.
+
+        >>> import nnlab as nl
+        >>> net, other = nl.mlp([2, 4, 1], rng=0), nl.mlp([2, 4, 1], rng=0)
+        >>> opt = nl.SGD(net.parameters(), lr=0.1)
+        >>> opt.updates(net.layers[0].W), opt.updates(other.flat_params)
+        (True, False)
+        """
+        if not isinstance(array, np.ndarray):
+            what = type(array).__name__
+            raise TypeError(f"{type(self).__name__}.updates expected a NumPy array, got {what}.")
+        return any(np.may_share_memory(p, array) for p, _ in self._pairs)
 
     def step(self) -> None:
         """Apply one update to every parameter, in place, from its current gradient."""

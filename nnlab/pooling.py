@@ -9,9 +9,9 @@ import math
 
 import numpy as np
 
-from ._validation import as_float_array, check_input, check_int_pair, check_positive_int
-from .conv import check_sample_shape, fmt_pair, out_size
-from .layers import Layer, read_only
+from ._validation import check_int_pair
+from .base import Layer
+from .conv import fmt_pair, out_size
 
 
 class MaxPool2D(Layer):
@@ -74,9 +74,6 @@ class MaxPool2D(Layer):
             if stride is None
             else check_int_pair(stride, "stride", owner="MaxPool2D")
         )
-        self._X: np.ndarray | None = None
-        self._Z: np.ndarray | None = None
-        self.last_input_shape: tuple[int, ...] | None = None
 
     def output_shape(self, input_shape: tuple | None) -> tuple:
         if input_shape is None or len(input_shape) != 3:
@@ -94,30 +91,24 @@ class MaxPool2D(Layer):
             for j in range(kw):
                 yield A[:, :, i : i + sh * (Ho - 1) + 1 : sh, j : j + sw * (Wo - 1) + 1 : sw]
 
-    def forward(self, X, *, cache: bool = True) -> np.ndarray:
-        if not (isinstance(X, np.ndarray) and X.ndim == 4 and X.dtype.kind == "f"):
-            X = check_input(X, self.input_shape, "X", owner=repr(self))
+    def _check_sample(self, X) -> None:
         (kh, kw), H, W = self.kernel_size, X.shape[2], X.shape[3]
         if H < kh or W < kw:
             raise ValueError(
                 f"{self!r} expected X with height and width at least the kernel's {kh}x{kw}, "
                 f"got X of shape {X.shape}."
             )
+
+    def _forward(self, X, cache):
+        (kh, kw), H, W = self.kernel_size, X.shape[2], X.shape[3]
         out_hw = (out_size(H, kh, self.stride[0]), out_size(W, kw, self.stride[1]))
         windows = self._windows(X, out_hw)
         Z = next(windows).copy(order="K")  # keep the input's memory layout (see Conv2D)
         for window in windows:
             np.maximum(Z, window, out=Z)
-        self._X, self._Z = (X, Z) if cache else (None, None)
-        self.last_input_shape = X.shape[1:]
-        return read_only(Z) if cache else Z
+        return Z, (X, Z)
 
-    def backward(self, dZ, *, input_grad: bool = True) -> np.ndarray | None:
-        X, Z = self._X, self._Z
-        if X is None:
-            raise self._missing_cache()
-        if not (isinstance(dZ, np.ndarray) and dZ.shape == Z.shape and dZ.dtype == Z.dtype):
-            dZ = self._check_grad(dZ, Z.shape, Z.dtype)
+    def _backward(self, dZ, X, Z, *, input_grad):
         if not input_grad:
             return None
         (kh, kw), (sh, sw) = self.kernel_size, self.stride
@@ -140,17 +131,10 @@ class MaxPool2D(Layer):
                 left -= share
         return dX
 
-    def cached_arrays(self) -> list[np.ndarray]:
-        return [] if self._X is None else [self._X, self._Z]
-
-    def flops(self, batch_size: int, input_shape: tuple | None = None) -> dict[str, int]:
-        """Operations for a batch: ``kh kw - 1`` comparisons per output forward, and
-        backward one comparison and one multiply per window entry (``dW`` is 0: no
-        parameters). ``input_shape`` is one sample's ``(C, H, W)``, by default the last
-        forward's."""
+    def _flops(self, n, shape):
+        # kh kw - 1 comparisons per output forward; backward one comparison and one multiply
+        # per window entry (no parameters: dW costs 0).
         owner = f"{self!r}.flops"
-        n = check_positive_int(batch_size, "batch_size", owner=owner)
-        shape = check_sample_shape(self.last_input_shape, input_shape, owner)
         out = self.output_shape(tuple(shape))
         if out[1] < 1 or out[2] < 1:
             raise ValueError(f"{owner}: input_shape {tuple(shape)} is smaller than the kernel.")
@@ -194,38 +178,13 @@ class Flatten(Layer):
     (2, 128)
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._shape: tuple[int, ...] | None = None
-        self.last_input_shape: tuple[int, ...] | None = None
-
     def output_shape(self, input_shape: tuple | None) -> tuple:
         if input_shape is not None and all(isinstance(n, int) for n in input_shape):
             return (math.prod(input_shape),)
         return ("n_features",)
 
-    def forward(self, X, *, cache: bool = True) -> np.ndarray:
-        if not (isinstance(X, np.ndarray) and X.ndim >= 2 and X.dtype.kind == "f"):
-            X = check_input(X, None, "X", owner=repr(self))
-        self._shape = X.shape if cache else None
-        self.last_input_shape = X.shape[1:]
-        return X.reshape(X.shape[0], math.prod(X.shape[1:]))
+    def _forward(self, X, cache):
+        return X.reshape(X.shape[0], math.prod(X.shape[1:])), (X.shape,)
 
-    def backward(self, dZ, *, input_grad: bool = True) -> np.ndarray | None:
-        shape = self._shape
-        if shape is None:
-            raise self._missing_cache()
-        want = (shape[0], math.prod(shape[1:]))
-        if not (isinstance(dZ, np.ndarray) and dZ.shape == want and dZ.dtype.kind == "f"):
-            dZ = as_float_array(dZ, "dZ", owner=repr(self))
-            if dZ.shape != want:
-                raise ValueError(
-                    f"{self!r} expected dZ of shape {want} (the shape of its last output), "
-                    f"got {dZ.shape}."
-                )
+    def _backward(self, dZ, shape, *, input_grad):
         return dZ.reshape(shape) if input_grad else None
-
-    def flops(self, batch_size: int, input_shape: tuple | None = None) -> dict[str, int]:
-        """No arithmetic: a reshape (0 in every entry)."""
-        check_positive_int(batch_size, "batch_size", owner=f"{self!r}.flops")
-        return {"forward": 0, "backward_dW": 0, "backward_dX": 0}

@@ -81,8 +81,8 @@ def trace(net) -> Iterator[list[PassEvent]]:
     >>> [(e.direction, e.index) for e in events]
     [('forward', 0), ('forward', 1), ('forward', 2)]
     """
-    layers = getattr(net, "layers", None)
-    if not isinstance(layers, list):
+    layers = net.sublayers() if callable(getattr(net, "sublayers", None)) else None
+    if not layers:
         raise TypeError(f"trace expected a Sequential network, got {type(net).__name__}.")
     events: list[PassEvent] = []
     saved = [(la, la.__dict__.get("forward"), la.__dict__.get("backward")) for la in layers]
@@ -119,10 +119,9 @@ def cached_bytes(net) -> int:
     800
     """
     kept: list[np.ndarray] = []
-    for layer in net.layers:
-        for arr in layer.cached_arrays():
-            if not any(np.shares_memory(arr, k) for k in kept):
-                kept.append(arr)
+    for arr in net.cached_arrays():  # a network lists its layers' arrays
+        if not any(np.shares_memory(arr, k) for k in kept):
+            kept.append(arr)
     return sum(arr.nbytes for arr in kept)
 
 

@@ -7,13 +7,11 @@ the products over all steps are single matrix products.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from ._validation import as_float_array, as_rng, check_dtype, check_input, check_positive_int
+from ._validation import as_rng, check_positive_int
+from .base import Layer, Param
 from .init import get_initializer
-from .layers import Layer, read_only
 
 
 def orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -24,27 +22,6 @@ def orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
     """
     Q, R = np.linalg.qr(rng.normal(size=(n, n)))
     return Q * np.where(np.diag(R) < 0, -1.0, 1.0)
-
-
-def check_sequence_shape(last, given, n_in: int, owner: str) -> tuple[int, int]:
-    """``given`` (else ``last``) as one sequence's ``(T, n_in)``, for :meth:`RNN.flops`."""
-    shape = last if given is None else given
-    if shape is None:
-        raise ValueError(
-            f"{owner} needs the number of time steps: pass input_shape=(T, {n_in}) or run a "
-            "forward pass first."
-        )
-    if not (
-        isinstance(shape, tuple | list)
-        and len(shape) == 2
-        and all(
-            isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in shape
-        )
-    ):
-        raise ValueError(f"{owner} expected input_shape (T, n_in) of positive ints, got {shape!r}.")
-    if shape[1] != n_in:
-        raise ValueError(f"{owner} expected input_shape (T, {n_in}), got {tuple(shape)}.")
-    return int(shape[0]), int(shape[1])
 
 
 class RNN(Layer):
@@ -157,7 +134,6 @@ class RNN(Layer):
         rng=None,
         dtype=np.float64,
     ):
-        super().__init__()
         owner = "RNN"
         self.n_in = check_positive_int(n_in, "n_in", owner=owner)
         self.n_hidden = check_positive_int(n_hidden, "n_hidden", owner=owner)
@@ -166,55 +142,26 @@ class RNN(Layer):
                 f"RNN: return_sequences must be True or False, got {return_sequences!r}."
             )
         self.return_sequences = bool(return_sequences)
-        self.dtype = check_dtype(dtype, owner=owner)
         self.init = init
+        super().__init__(dtype)
         initializer = get_initializer(init, owner=repr(self))
         gen = as_rng(rng, owner=repr(self))
-        W = as_float_array(
-            initializer(self.n_in, self.n_hidden, gen), "W_xh (returned by init)", owner=repr(self)
-        )
-        if W.shape != (self.n_in, self.n_hidden):
-            raise ValueError(
-                f"{self!r}: init returned shape {W.shape}, expected {(self.n_in, self.n_hidden)}."
-            )
-        if not np.isfinite(W).all():
-            raise ValueError(f"{self!r}: init returned nan or inf weights.")
-        self._params = {
-            "W_xh": W.astype(self.dtype),
-            "W_hh": orthogonal(self.n_hidden, gen).astype(self.dtype),
-            "b": np.zeros(self.n_hidden, self.dtype),
-        }
-        self._grads = {k: np.zeros_like(v) for k, v in self._params.items()}
-        self.last_input_shape: tuple[int, ...] | None = None
-        self._clear()
+        h = self.n_hidden
+        self._init_param("W_xh", initializer(self.n_in, h, gen), (self.n_in, h))
+        self._init_param("W_hh", orthogonal(h, gen), (h, h))
+        self._init_param("b", np.zeros(h), (h,))
+        self._reset_buffers()
 
-    def _clear(self) -> None:
-        """Forget the cache and the work arrays (after a dtype change, or at creation)."""
-        self._Xt: np.ndarray | None = None  # (T, N, n_in), time-major input
-        self._H: np.ndarray | None = None  # (T, N, n_hidden), the states h_1 .. h_T
+    def _reset_buffers(self) -> None:
+        """Forget the work arrays (after a dtype change, or at creation)."""
         self._G: np.ndarray | None = None  # (T, N, n_hidden), dL/dh_t of the last backward
         self._D: np.ndarray | None = None  # (T, N, n_hidden), dL/dz_t, reused
         self._step = np.empty((0, self.n_hidden), self.dtype)  # one step's product, reused
         self._ones = np.ones(0, self.dtype)
 
-    W_xh = property(
-        lambda self: self._params["W_xh"],
-        lambda self, v: self._set_param("W_xh", v),
-        doc="Input weights, shape (n_in, n_hidden).",
-    )
-    W_hh = property(
-        lambda self: self._params["W_hh"],
-        lambda self, v: self._set_param("W_hh", v),
-        doc="Recurrent weights, shape (n_hidden, n_hidden).",
-    )
-    b = property(
-        lambda self: self._params["b"],
-        lambda self, v: self._set_param("b", v),
-        doc="Bias, shape (n_hidden,).",
-    )
-    dW_xh = property(lambda self: self._grads["W_xh"], doc="dLoss/dW_xh, (n_in, n_hidden).")
-    dW_hh = property(lambda self: self._grads["W_hh"], doc="dLoss/dW_hh, (n_hidden, n_hidden).")
-    db = property(lambda self: self._grads["b"], doc="dLoss/db, shape (n_hidden,).")
+    W_xh = Param("Input weights, shape (n_in, n_hidden).")
+    W_hh = Param("Recurrent weights, shape (n_hidden, n_hidden).")
+    b = Param("Bias, shape (n_hidden,).")
     input_shape = property(
         lambda self: ("n_steps", self.n_in), doc='One sample\'s shape: ``("n_steps", n_in)``.'
     )
@@ -242,22 +189,13 @@ class RNN(Layer):
         steps = input_shape[0] if input_shape is not None and len(input_shape) == 2 else "n_steps"
         return (steps, self.n_hidden)
 
-    def _check_input(self, X) -> np.ndarray:
-        if not (
-            isinstance(X, np.ndarray)
-            and X.ndim == 3
-            and X.shape[2] == self.n_in
-            and X.dtype == self.dtype
-        ):
-            X = check_input(X, self.input_shape, "X", owner=repr(self), dtype=self.dtype)
+    def _check_sample(self, X) -> None:
         if X.shape[1] == 0:
             raise ValueError(
                 f"{self!r} expected X with at least one time step, got X of shape {X.shape}."
             )
-        return X
 
-    def forward(self, X, *, cache: bool = True) -> np.ndarray:
-        X = self._check_input(X)
+    def _forward(self, X, cache):
         N, T, _ = X.shape
         Xt = X.transpose(1, 0, 2)
         if not Xt.flags.c_contiguous:
@@ -275,24 +213,16 @@ class RNN(Layer):
             np.matmul(H[t - 1], W_hh, out=step)
             H[t] += step
             np.tanh(H[t], out=H[t])
-        self._Xt, self._H = (Xt, H) if cache else (None, None)
-        self.last_input_shape = X.shape[1:]
         Z = H.transpose(1, 0, 2) if self.return_sequences else H[-1]
-        return read_only(Z) if cache else Z
+        return Z, (Xt, H)
 
     def _step_buffer(self, N: int) -> np.ndarray:
         if self._step.shape[0] != N:
             self._step = np.empty((N, self.n_hidden), self.dtype)
         return self._step
 
-    def backward(self, dZ, *, input_grad: bool = True) -> np.ndarray | None:
-        Xt, H = self._Xt, self._H
-        if H is None:
-            raise self._missing_cache()
+    def _backward(self, dZ, Xt, H, *, input_grad):
         T, N, n_h = H.shape
-        shape = (N, T, n_h) if self.return_sequences else (N, n_h)
-        if not (isinstance(dZ, np.ndarray) and dZ.shape == shape and dZ.dtype == self.dtype):
-            dZ = self._check_grad(dZ, shape, self.dtype)
         G, D = self._work_buffers(T, N)
         # dL/dz_t = dL/dh_t * (1 - h_t^2): the tanh factors of all steps first, in one pass
         np.square(H, out=D)
@@ -327,29 +257,16 @@ class RNN(Layer):
             self._D = np.empty(shape, self.dtype)
         return self._G, self._D
 
-    def cached_arrays(self) -> list[np.ndarray]:
-        return [] if self._H is None else [self._Xt, self._H]
-
-    def _astype(self, dtype: np.dtype) -> None:
-        super()._astype(dtype)
-        self._clear()
-
-    def flops(self, batch_size: int, input_shape: tuple | None = None) -> dict[str, int]:
-        """Floating-point operations for a batch of ``batch_size`` sequences.
-
-        ``input_shape`` is one sample's ``(T, n_in)``; by default, that of the last forward.
-        A multiply-add counts as 2 and tanh as 1. With ``n = batch_size``, ``h = n_hidden``:
-        forward ``2 n T n_in h`` (input products) ``+ 2 n (T - 1) h^2`` (recurrent
-        products) ``+ n T h`` (bias) ``+ n (T - 1) h`` (adding the two) ``+ n T h`` (tanh).
-        Backward, ``backward_dW``: the tanh factors ``3 n T h``, the recurrence
-        ``2 n (T - 1) h^2`` (plus ``n (T - 1) h`` to add ``dZ`` with ``return_sequences``),
-        ``dW_xh`` ``2 n T n_in h``, ``dW_hh`` ``2 n (T - 1) h^2``, ``db`` ``n T h``; and
-        ``backward_dX`` ``2 n T n_in h``.
-        """
-        owner = f"{self!r}.flops"
-        n = check_positive_int(batch_size, "batch_size", owner=owner)
-        T, n_in = check_sequence_shape(self.last_input_shape, input_shape, self.n_in, owner)
-        h = self.n_hidden
+    def _flops(self, n, shape):
+        # A multiply-add counts as 2 and tanh as 1. With h = n_hidden: forward 2 n T n_in h
+        # (input products) + 2 n (T - 1) h^2 (recurrent products) + n T h (bias)
+        # + n (T - 1) h (adding the two) + n T h (tanh). backward_dW: the tanh factors
+        # 3 n T h, the recurrence 2 n (T - 1) h^2 (plus n (T - 1) h to add dZ with
+        # return_sequences), dW_xh 2 n T n_in h, dW_hh 2 n (T - 1) h^2, db n T h;
+        # backward_dX 2 n T n_in h.
+        (T, n_in), h = shape, self.n_hidden
+        if T < 1 or n_in != self.n_in:
+            raise ValueError(f"{self!r}.flops expected input_shape (T, {self.n_in}), got {shape}.")
         inputs = 2 * n * T * n_in * h
         recurrent = 2 * n * (T - 1) * h * h
         elementwise = n * T * h

@@ -16,10 +16,9 @@ from ._validation import (
     check_real,
     nonfinite_rows,
 )
-from .activations import Sigmoid
-from .layers import Layer
+from .base import Layer
 from .losses import BinaryCrossEntropy, Loss, SoftmaxCrossEntropy
-from .network import Sequential
+from .optim import Optimizer
 
 
 class History:
@@ -57,16 +56,11 @@ class History:
         return f"History(epochs={self.epochs}{', ' + last if last else ''})"
 
 
-def _check_net(net, owner: str, *, layer_ok: bool) -> None:
-    if isinstance(net, Sequential) or (layer_ok and isinstance(net, Layer)):
-        return
-    if isinstance(net, Layer):
+def _check_net(net, owner: str) -> None:
+    if not isinstance(net, Layer):
         raise TypeError(
-            f"{owner}: net must be a Sequential, got the single layer {net!r}; wrap it as "
-            "nl.Sequential([layer]) and build the optimizer from that network's parameters()."
+            f"{owner}: net must be an nnlab layer or network, got {type(net).__name__}."
         )
-    kinds = "a Sequential or a Layer" if layer_ok else "a Sequential"
-    raise TypeError(f"{owner}: net must be {kinds}, got {type(net).__name__}.")
 
 
 def _inputs(net, X, name: str, owner: str) -> np.ndarray:
@@ -81,7 +75,7 @@ def _inputs(net, X, name: str, owner: str) -> np.ndarray:
 def predict(net, X) -> np.ndarray:
     """Forward pass in inference mode (nothing is cached for backward).
 
-    ``net`` is a Sequential or a single layer.
+    ``net`` is a network or a single layer.
 
     Shapes
     ------
@@ -91,11 +85,11 @@ def predict(net, X) -> np.ndarray:
     Raises
     ------
     TypeError
-        If ``net`` is not a Sequential or Layer, or ``X`` is not a real numeric array.
+        If ``net`` is not an nnlab layer or network, or ``X`` is not a real numeric array.
     ValueError
         If ``X`` is not ``(N, n_in)`` (``(N, *net.input_shape)``) with N >= 1, or is ragged.
     """
-    _check_net(net, "predict", layer_ok=True)
+    _check_net(net, "predict")
     return net.forward(_inputs(net, X, "X", "predict"), cache=False)
 
 
@@ -146,10 +140,10 @@ def accuracy(net, X, y, *, threshold: float | None = None) -> float:
     TypeError
         For labels that are not whole numbers, or inputs that are not real numeric arrays.
     """
-    _check_net(net, "accuracy", layer_ok=True)
+    _check_net(net, "accuracy")
     if threshold is None:
-        last = net.layers[-1] if isinstance(net, Sequential) else net
-        threshold = 0.5 if isinstance(last, Sigmoid) else 0.0
+        *_, last = net.leaves()
+        threshold = 0.5 if last.outputs_probabilities else 0.0
     else:
         threshold = check_real(threshold, "threshold", owner="accuracy")
     scores = net.forward(_inputs(net, X, "X", "accuracy"), cache=False)
@@ -191,7 +185,7 @@ def _fit_data(net, loss: Loss, X, y, names: tuple[str, str]) -> tuple[np.ndarray
             "clean or impute the data before training."
         )
     out = net.forward(X[:1], cache=False)  # the output width and dtype the loss will see
-    y = loss._check_target(y, (len(X), out.shape[1]), out.dtype, yname)
+    y = loss.check_target(y, (len(X), out.shape[1]), out.dtype, yname)
     return X, y
 
 
@@ -205,8 +199,7 @@ def _label_vector(T: np.ndarray) -> np.ndarray:
 
 
 def _check_optimizer(net, optimizer) -> None:
-    pairs = getattr(optimizer, "_pairs", None)
-    if pairs and not any(np.may_share_memory(p, net.flat_params) for p, _ in pairs):
+    if isinstance(optimizer, Optimizer) and not optimizer.updates(net.flat_params):
         raise ValueError(
             "fit: the optimizer updates none of net's parameters; build it from "
             "net.parameters() of this Sequential (building a Sequential moves its layers' "
@@ -226,6 +219,8 @@ def fit(
     rng=None,
     validation_data=None,
     progress: bool = True,
+    on_batch=None,
+    on_epoch=None,
 ) -> History:
     """Train ``net`` with mini-batch gradient descent.
 
@@ -236,7 +231,8 @@ def fit(
 
     Parameters
     ----------
-    net : Sequential
+    net : Layer
+        A network (a Sequential, nested ones included) or a single layer.
     loss : Loss
     optimizer : Optimizer built on ``net.parameters()``
     X : array ``(N_train, n_in)``, or ``(N_train, *net.input_shape)``; y : targets for
@@ -248,6 +244,13 @@ def fit(
         Evaluated (loss, and accuracy for classification) at the end of each epoch.
     progress : bool
         Show a progress bar over epochs (tqdm; notebook-aware).
+    on_batch : callable, optional
+        ``on_batch(epoch, batch, loss)``, called after each batch's backward pass and before
+        its update (epochs and batches count from 1; ``loss`` is the batch's): the place to
+        record or change the gradients, e.g. to clip them.
+    on_epoch : callable, optional
+        ``on_epoch(epoch, metrics)``, called at the end of each epoch with the metrics that
+        ``History`` records for it.
 
     Returns
     -------
@@ -257,7 +260,7 @@ def fit(
     ------
     TypeError, ValueError
         For bad arguments or data (shapes, lengths, dtypes, label range, an empty data set,
-        ``validation_data`` that is not a pair, a single layer instead of a Sequential),
+        ``validation_data`` that is not a pair),
         before any update.
     FloatingPointError
         If X, y, X_val or y_val hold NaN/inf (before any update; the row is named), or if
@@ -266,7 +269,7 @@ def fit(
         were before that step.
     """
     owner = "fit"
-    _check_net(net, owner, layer_ok=False)
+    _check_net(net, owner)
     epochs = check_positive_int(epochs, "epochs", owner=owner)
     batch_size = check_positive_int(batch_size, "batch_size", owner=owner)
     if not isinstance(loss, Loss):
@@ -276,6 +279,11 @@ def fit(
             f"fit: optimizer must have a step() method, got {type(optimizer).__name__}."
         )
     _check_optimizer(net, optimizer)
+    for name, callback in (("on_batch", on_batch), ("on_epoch", on_epoch)):
+        if callback is not None and not callable(callback):
+            raise TypeError(
+                f"fit: {name} must be a function or None, got {type(callback).__name__}."
+            )
     gen = as_rng(rng, owner=owner)
     X, y = _fit_data(net, loss, X, y, ("X", "y"))
     val = None
@@ -296,7 +304,12 @@ def fit(
     try:
         for epoch in range(1, epochs + 1):
             total_loss, correct = _train_epoch(
-                net, loss, optimizer, (X, y, labels), gen.permutation(n), batch_size, epoch, backup
+                net,
+                loss,
+                optimizer,
+                (X, y, labels),
+                gen.permutation(n),
+                (batch_size, epoch, backup, on_batch),
             )
             metrics = {"loss": total_loss / n}
             if classify:
@@ -307,6 +320,8 @@ def fit(
                 if classify:
                     metrics["val_accuracy"] = float(np.mean(_labels(out, 0.0) == val_labels))
             history.append(**metrics)
+            if on_epoch is not None:
+                on_epoch(epoch, metrics)
             if bar is not None:
                 bar.set_postfix({k: f"{v:.4f}" for k, v in metrics.items()}, refresh=False)
                 bar.update(1)
@@ -316,12 +331,14 @@ def fit(
     return history
 
 
-def _train_epoch(net, loss, optimizer, data, order, batch_size, epoch, backup):
+def _train_epoch(net, loss, optimizer, data, order, step):
     """One pass over the data; returns the summed loss and the number of correct guesses.
 
-    ``backup`` receives the weights before each update, to undo one that overflows them.
+    ``step`` is ``(batch_size, epoch, backup, on_batch)``; ``backup`` receives the weights
+    before each update, to undo one that overflows them.
     """
     X, y, labels = data
+    batch_size, epoch, backup, on_batch = step
     params, grads = net.flat_params, net.flat_grads
     total_loss, correct = 0.0, 0
     # Divergence is detected and reported below; NumPy's overflow warnings would only be noise.
@@ -337,6 +354,8 @@ def _train_epoch(net, loss, optimizer, data, order, batch_size, epoch, backup):
             # limit overflow it, which is divergence too): one pass, no temporary array.
             if not math.isfinite(grads.sum()):
                 _diverged(epoch, batch, "a gradient is NaN or inf", optimizer)
+            if on_batch is not None:
+                on_batch(epoch, batch, value)
             np.copyto(backup, params)
             optimizer.step()
             if not math.isfinite(params.sum()):

@@ -10,12 +10,15 @@ a measured number for a chapter's prose.
 from __future__ import annotations
 
 import re
+import warnings
 from html import escape
 
 import numpy as np
 
 
-def _plt():
+def pyplot():
+    """``matplotlib.pyplot``, imported on first use (so that ``import nnlab`` needs NumPy
+    only), or an ImportError that says how to install it."""
     try:
         import matplotlib.pyplot as plt
     except ImportError:
@@ -61,7 +64,7 @@ def plot_decision_boundary(
     net, X, y, ax=None, *, resolution: int = 150, threshold=0.0, title: str | None = None
 ):
     """Colour the plane by the class ``net`` predicts and scatter the data on top."""
-    plt = _plt()
+    plt = pyplot()
     from matplotlib.colors import ListedColormap
 
     ax = ax or plt.gca()
@@ -70,17 +73,8 @@ def plot_decision_boundary(
     k = max(int(np.max(y)) + 1, int(classes.max()) + 1, 2)
     cmap = ListedColormap(CLASS_COLORS[:k])
     ax.contourf(xx, yy, classes, levels=np.arange(k + 1) - 0.5, cmap=cmap, alpha=0.25)
-    ax.scatter(
-        X[:, 0],
-        X[:, 1],
-        c=y,
-        cmap=cmap,
-        vmin=-0.5,
-        vmax=k - 0.5,
-        s=12,
-        edgecolors="white",
-        linewidths=0.3,
-    )
+    dots = {"s": 12, "edgecolors": "white", "linewidths": 0.3}
+    ax.scatter(X[:, 0], X[:, 1], c=y, cmap=cmap, vmin=-0.5, vmax=k - 0.5, **dots)
     ax.set(xlabel="$x_1$", ylabel="$x_2$", aspect="equal")
     if title:
         ax.set_title(title)
@@ -101,7 +95,7 @@ def plot_history(history, ax=None, *, keys=("loss", "val_loss"), labels=None, lo
     Each curve is labelled in words ("training loss", "validation loss", ...); ``labels`` maps a
     key to another legend label.
     """
-    plt = _plt()
+    plt = pyplot()
     ax = ax or plt.gca()
     names = {**LABELS, **(labels or {})}
     for key in keys:
@@ -112,6 +106,22 @@ def plot_history(history, ax=None, *, keys=("loss", "val_loss"), labels=None, lo
     if log:
         ax.set_yscale("log")
     ax.legend()
+    return ax
+
+
+def plot_band(ax, x, runs, *, label=None, color=None, style: str = "-", alpha: float = 0.2):
+    """The median of ``runs`` over its first axis (a line) and their min-max band.
+
+    ``runs`` is ``(n_runs, len(x))``, one row per run (a seed); nan entries (a run that
+    diverged) are left out, and where every run is nan the line and the band have a gap.
+    ``style`` is a matplotlib format string ("-", "--"...); the band takes the line's colour.
+    """
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-nan columns: nan, drawn as gaps
+        runs = np.asarray(runs, dtype=float)
+        (line,) = ax.plot(x, np.nanmedian(runs, axis=0), style, color=color, label=label)
+        low, high = np.nanmin(runs, axis=0), np.nanmax(runs, axis=0)
+        ax.fill_between(x, low, high, color=line.get_color(), alpha=alpha)
     return ax
 
 
@@ -128,15 +138,8 @@ def _layer_label(event) -> str:
 def _arrow(ax, x_from, x_to, y, color, label, *, above: bool, dashed: bool = False) -> None:
     style = {"arrowstyle": "-|>", "color": color, "lw": 1.4, "ls": "--" if dashed else "-"}
     ax.annotate("", xy=(x_to, y), xytext=(x_from, y), arrowprops=style)
-    ax.text(
-        (x_from + x_to) / 2,
-        y + (0.05 if above else -0.05),
-        label,
-        ha="center",
-        va="bottom" if above else "top",
-        fontsize=8.5,
-        color=color,
-    )
+    where = {"ha": "center", "va": "bottom" if above else "top", "fontsize": 8.5, "color": color}
+    ax.text((x_from + x_to) / 2, y + (0.05 if above else -0.05), label, **where)
 
 
 def plot_passes(events, ax=None, *, spacing: float = 1.75):
@@ -148,7 +151,7 @@ def plot_passes(events, ax=None, *, spacing: float = 1.75):
     visits; under a dense layer are the parameter gradients its backward visit fills. An
     input gradient that backward skipped (``input_grad=False``) is drawn dashed and grey.
     """
-    plt = _plt()
+    plt = pyplot()
     from matplotlib.patches import FancyBboxPatch
 
     fwd = [e for e in events if e.direction == "forward"]
@@ -258,6 +261,8 @@ _REMOTE_TAG = re.compile(
     re.IGNORECASE,
 )
 FRAME_SLIDER_LABEL = "Animation frame"
+# A frame embedded by HTMLWriter: base64 lines, each ended by a backslash (in a JS string).
+_FRAME = re.compile(r'(frames\[\d+\] = "data:image/[\w+.-]+;base64,)([^"]*)(")')
 
 
 def _accessible(html: str, alt: str) -> str:
@@ -310,7 +315,7 @@ def animation_html(anim, *, alt: str | None = None, colors: int | None = 64, clo
     Raises
     ------
     ValueError
-        If ``colors`` is not an int in [2, 256] or ``alt`` is empty.
+        If ``colors`` is not an int in [2, 256], ``alt`` is empty or ``anim`` was stopped.
     TypeError
         If ``alt`` is not a string.
     """
@@ -331,29 +336,28 @@ def animation_html(anim, *, alt: str | None = None, colors: int | None = 64, clo
         raise TypeError(f"animation_html: alt must be a str, got {type(alt).__name__}.")
     if alt is not None and not alt.strip():
         raise ValueError("animation_html: alt must say what the animation shows, got ''.")
+    if anim.event_source is None:  # its timer, whose interval is the frame interval
+        raise ValueError("animation_html: the animation was stopped (figure closed); remake it.")
 
-    def palette_png(data: str) -> str:
-        image = Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")
+    def palette_png(frame: re.Match) -> str:
+        if colors is None:
+            return frame[0]
+        image = Image.open(io.BytesIO(base64.b64decode(frame[2].replace("\\\n", ""))))
         out = io.BytesIO()
-        image.quantize(colors).save(out, format="png", optimize=True)
-        return base64.encodebytes(out.getvalue()).decode("ascii")
+        image.convert("RGB").quantize(colors).save(out, format="png", optimize=True)
+        data = base64.encodebytes(out.getvalue()).decode("ascii").replace("\n", "\\\n")
+        return frame[1] + data + frame[3]
 
-    class PaletteHTMLWriter(HTMLWriter):
-        def grab_frame(self, **savefig_kwargs):
-            n = len(self._saved_frames)
-            super().grab_frame(**savefig_kwargs)
-            if colors is not None and len(self._saved_frames) > n:
-                self._saved_frames[-1] = palette_png(self._saved_frames[-1])
-
-    writer = PaletteHTMLWriter(fps=1000 / anim._interval, embed_frames=True, default_mode="once")
+    fps = 1000 / anim.event_source.interval
+    writer = HTMLWriter(fps=fps, embed_frames=True, default_mode="once")
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp, "animation.html")
         anim.save(str(path), writer=writer)
-        html = path.read_text()
+        html, frames = _FRAME.subn(palette_png, path.read_text())  # counts the frames too
     if close:
-        _plt().close(anim._fig)
+        pyplot().close(writer.fig)  # the figure the writer drew (set by its setup)
     if alt is None:
-        alt = f"An animation of {len(writer._saved_frames)} frames."
+        alt = f"An animation of {frames} frames."
     return HTML(_accessible(html, alt))
 
 

@@ -186,15 +186,20 @@ def test_bad_flatten_input():
 
 def test_flops_needs_a_known_image_size():
     conv = Conv2D(2, 3, 3)
-    with pytest.raises(ValueError, match=r"Conv2D\(2 -> 3, .*\)\.flops needs the input's height"):
+    with pytest.raises(
+        ValueError,
+        match=r"Conv2D\(2 -> 3, .*\)\.flops needs the input's size: pass input_shape=\(2, height",
+    ):
         conv.flops(8)
     with pytest.raises(ValueError, match=r"\.flops expected input_shape \(2, H, W\), got \(3, 5"):
         conv.flops(8, (3, 5, 5))
-    with pytest.raises(ValueError, match=r"input_shape \(C, H, W\) of positive ints, got \(5, 5\)"):
+    with pytest.raises(
+        ValueError, match=r"input_shape \(2, height, width\) of non-negative ints, got \(5, 5\)"
+    ):
         conv.flops(8, (5, 5))
     with pytest.raises(ValueError, match=r"input_shape \(2, 2, 2\) is smaller than the kernel"):
         conv.flops(8, (2, 2, 2))
     with pytest.raises(ValueError, match=r"batch_size must be a positive int, got 0"):
         conv.flops(0, (2, 5, 5))
-    with pytest.raises(ValueError, match=r"MaxPool2D\(.*\)\.flops needs the input's height"):
+    with pytest.raises(ValueError, match=r"MaxPool2D\(.*\)\.flops needs the input's size"):
         MaxPool2D(2).flops(8)

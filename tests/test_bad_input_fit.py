@@ -186,19 +186,25 @@ def test_whole_float_labels_train_exactly_as_integer_labels():
     np.testing.assert_array_equal(runs[0], runs[1])
 
 
-def test_fit_on_a_single_layer_says_to_wrap_it():
+def test_fit_trains_a_single_layer_and_rejects_what_is_not_a_layer():
     layer = nl.Dense(2, 3, rng=0)
+    twin = nl.Sequential([nl.Dense(2, 3, rng=0)])  # the same weights, inside a network
+    for net in (layer, twin):
+        nl.fit(
+            net,
+            nl.MSELoss(),
+            nl.SGD(net.parameters(), 0.1),
+            X0,
+            np.eye(3)[Y0],
+            epochs=2,
+            rng=0,
+            progress=False,
+        )
+    np.testing.assert_array_equal(layer.W, twin[0].W)  # the layer trained as the network did
     before = layer.W.copy()
-    with pytest.raises(
-        TypeError,
-        match=r"fit: net must be a Sequential, got the single layer Dense\(2 -> 3, "
-        r"init='he'\); wrap it as nl\.Sequential\(\[layer\]\)",
-    ):
-        nl.fit(layer, nl.MSELoss(), nl.SGD(layer.parameters(), 0.1), X0, Y0, epochs=1)
+    with pytest.raises(TypeError, match="fit: net must be an nnlab layer or network, got list"):
+        nl.fit([layer], nl.MSELoss(), nl.SGD(layer.parameters(), 0.1), X0, Y0, epochs=1)
     np.testing.assert_array_equal(layer.W, before)
-    net = nl.mlp([2, 3], rng=0)
-    with pytest.raises(TypeError, match="fit: net must be a Sequential, got list"):
-        nl.fit([layer], nl.MSELoss(), nl.SGD(net.parameters(), 0.1), X0, Y0, epochs=1)
 
 
 def test_optimizer_built_before_the_sequential_is_rejected():
@@ -249,7 +255,7 @@ def test_predict_and_accuracy_reject_empty_and_malformed_input():
         nl.predict(net, [[1.0, 2.0], [3.0]])
     with pytest.raises(TypeError, match="predict expected X to hold real numbers, got complex"):
         nl.predict(net, X0 + 0j)
-    with pytest.raises(TypeError, match="predict: net must be a Sequential or a Layer, got str"):
+    with pytest.raises(TypeError, match="predict: net must be an nnlab layer or network, got str"):
         nl.predict("net", X0)
 
 

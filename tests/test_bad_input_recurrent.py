@@ -142,13 +142,17 @@ def test_bad_parameter_assignment_changes_nothing(name, value, match):
 def test_rnn_flops_needs_the_number_of_steps():
     rnn = RNN(2, 3)
     owner = rf"{LAYER}\.flops"
-    with pytest.raises(ValueError, match=rf"{owner} needs the number of time steps: pass input_"):
+    with pytest.raises(
+        ValueError, match=rf"{owner} needs the input's size: pass input_shape=\(n_steps, 2\)"
+    ):
         rnn.flops(8)
     with pytest.raises(ValueError, match=rf"{owner} expected input_shape \(T, 2\), got \(4, 3\)"):
         rnn.flops(8, (4, 3))
-    with pytest.raises(ValueError, match=r"input_shape \(T, n_in\) of positive ints, got \(4,\)"):
+    with pytest.raises(
+        ValueError, match=r"input_shape \(n_steps, 2\) of non-negative ints, got \(4,\)"
+    ):
         rnn.flops(8, (4,))
-    with pytest.raises(ValueError, match=r"of positive ints, got \(0, 2\)\."):
+    with pytest.raises(ValueError, match=r"expected input_shape \(T, 2\), got \(0, 2\)\."):
         rnn.flops(8, (0, 2))
     with pytest.raises(ValueError, match=rf"{owner}: batch_size must be a positive int, got 0"):
         rnn.flops(0, (4, 2))

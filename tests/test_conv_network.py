@@ -152,8 +152,12 @@ def test_flops_of_a_cnn():
     assert nl.flops(net, 32) == rows  # the size of the last forward
     first = nl.flops(net, 32, input_grad=False)[0]
     assert first["backward"] == rows[0]["forward"]  # dW and db only
-    assert net.flops(32, input_shape=(1, 16, 16))[1]["forward"] == 32 * 8 * 16 * 16
+    assert nl.flops(net, 32, input_shape=(1, 16, 16))[1]["forward"] == 32 * 8 * 16 * 16
     assert net.layers[0].flops(32) == net.layers[0].flops(32, (1, 8, 8))
+    # the network is a layer too: its own count is the sum of its layers'
+    total = net.flops(32)
+    assert total["forward"] == sum(r["forward"] for r in rows)
+    assert total["backward_dW"] + total["backward_dX"] == sum(r["backward"] for r in rows)
 
 
 def test_trace_records_image_shapes():
@@ -236,7 +240,7 @@ def test_image_inputs_are_checked_by_the_network_and_the_training_functions(digi
         net.forward(flat)
     with pytest.raises(ValueError, match=r"got a 3-D array .* use X\[np.newaxis\]"):
         net.forward(X[0])
-    with pytest.raises(ValueError, match=r"Conv2D\(1 -> 8, .*\) expected X of shape \(n_sampl"):
+    with pytest.raises(ValueError, match=r"Sequential expected X of shape \(n_samples, 1, hei"):
         net.forward(np.ones((2, 3, 8, 8)))
     for call, owner in [
         (lambda Z: nl.predict(net, Z), "predict"),

@@ -89,3 +89,66 @@ def test_losses_return_python_floats(rng):
 def test_loss_backward_before_forward_raises():
     with pytest.raises(RuntimeError, match=r"MSELoss\(\): backward\(\) called before forward"):
         nl.MSELoss().backward()
+
+
+def test_check_target_returns_the_target_forward_uses():
+    # MSE: a flat target for one output becomes a column, in the prediction's dtype.
+    T = nl.MSELoss().check_target([1, 2, 3], (3, 1), np.float32)
+    assert T.shape == (3, 1) and T.dtype == np.float32
+    np.testing.assert_array_equal(T[:, 0], [1, 2, 3])
+    # Softmax cross-entropy: whole-float labels become integers; one-hot rows stay rows.
+    labels = nl.SoftmaxCrossEntropy().check_target(np.array([2.0, 0.0]), (2, 3), np.float64)
+    assert labels.dtype.kind == "i"
+    np.testing.assert_array_equal(labels, [2, 0])
+    onehot = np.eye(3)[[2, 0]]
+    rows = nl.SoftmaxCrossEntropy().check_target(onehot, (2, 3), np.float32)
+    assert rows.dtype == np.float32
+    np.testing.assert_array_equal(rows, onehot)
+    # Binary cross-entropy: values in [0, 1], shaped like the prediction.
+    T = nl.BinaryCrossEntropy().check_target(np.array([0, 1, 1]), (3, 1), np.float64)
+    assert T.shape == (3, 1) and T.dtype == np.float64
+    # The base class accepts anything unchanged: a subclass defines what a target is.
+    target = object()
+    assert nl.Loss().check_target(target, (1, 1), np.float64) is target
+
+
+@pytest.mark.parametrize(
+    ("loss", "target", "shape", "message"),
+    [
+        (nl.MSELoss(), np.zeros((4, 2)), (4, 3), r"expected y of shape \(4, 3\)"),
+        (nl.SoftmaxCrossEntropy(), [0, 3], (2, 3), r"expected y labels in \[0, 3\)"),
+        (nl.SoftmaxCrossEntropy(), [[0.5, 0.6]], (1, 2), r"expected y as rows of probab"),
+        (nl.SoftmaxCrossEntropy(), np.zeros((2, 2, 2)), (2, 2), r"expected y as labels"),
+        (nl.BinaryCrossEntropy(), [[2.0]], (1, 1), r"expected targets in \[0, 1\], got y"),
+    ],
+)
+def test_check_target_raises_naming_the_target(loss, target, shape, message):
+    with pytest.raises(ValueError, match=message):
+        loss.check_target(target, shape, np.float64, "y")
+
+
+@pytest.mark.parametrize(
+    ("loss", "target"),
+    [
+        (nl.MSELoss(), np.zeros((4, 2))),
+        (nl.SoftmaxCrossEntropy(), np.array([0, 5, 1, 1])),
+        (nl.SoftmaxCrossEntropy(), np.array([0.0, 1.5, 1.0, 0.0])),
+        (nl.BinaryCrossEntropy(), -np.ones((4, 3))),
+    ],
+)
+def test_check_target_fails_as_forward_does(loss, target):
+    """Same check, same message: fit can validate the whole data set up front."""
+    P = np.zeros((4, 3))
+    with pytest.raises((ValueError, TypeError)) as from_forward:
+        loss(P, target)
+    with pytest.raises(from_forward.type) as from_check:
+        loss.check_target(target, P.shape, P.dtype)
+    assert str(from_check.value) == str(from_forward.value)
+
+
+def test_forward_uses_an_overridden_check_target():
+    class Clipped(nl.MSELoss):
+        def check_target(self, target, shape, dtype, name="target"):
+            return np.clip(super().check_target(target, shape, dtype, name), 0.0, 1.0)
+
+    assert Clipped()(np.zeros((2, 1)), np.array([2.0, -3.0])) == 0.5  # mean of 1 and 0

@@ -130,9 +130,7 @@ def test_inference_forward_caches_nothing(rng):
     net = nl.mlp([3, 4, 2], "relu", rng=0)
     out = net.forward(rng.normal(size=(5, 3)), cache=False)
     assert out.shape == (5, 2)
-    assert all(
-        getattr(la, "_X", None) is None and getattr(la, "_cache", None) is None for la in net.layers
-    )
+    assert net.cached_arrays() == [] and all(la.cached_arrays() == [] for la in net.layers)
     with pytest.raises(RuntimeError, match="before forward"):
         net.backward(np.ones((5, 2)))
 

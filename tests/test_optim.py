@@ -100,3 +100,77 @@ def test_step_spanning_many_blocks_allocates_no_parameter_sized_array(make):
     ref_opt.step()
     assert peak < net.flat_params.nbytes / 10
     np.testing.assert_allclose(net.flat_params, reference.flat_params, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("fused", [True, False])
+def test_updates_tells_whose_memory_a_step_writes(fused):
+    net, other = make_net(), make_net()
+    params = net.parameters()
+    if not fused:  # copies: the optimizer updates them, not net
+        params = [(n, p.copy(), g.copy()) for n, p, g in params]
+    opt = nl.SGD(params, 0.1)
+    own = [p for _, p, _ in params]
+    assert all(opt.updates(p) for p in own)
+    assert opt.updates(own[1][2:])  # part of a parameter
+    assert opt.updates(net.flat_params) == fused
+    assert opt.updates(net.layers[0].W) == fused
+    assert not opt.updates(other.flat_params)
+    assert not opt.updates(net.flat_grads)  # gradients are read, never written
+    assert not opt.updates(np.zeros(3))
+    # It says what step() does: the arrays it reports are exactly those that change.
+    for _, _, g in params:
+        g[...] = 1.0
+    before = [a.copy() for a in (*own, net.flat_params, other.flat_params)]
+    opt.step()
+    after = (*own, net.flat_params, other.flat_params)
+    for old, new in zip(before, after, strict=True):
+        assert (not np.array_equal(old, new)) == opt.updates(new)
+
+
+def test_updates_is_false_for_an_optimizer_built_before_its_sequential():
+    """Sequential moves the layers' weights into one buffer: fit uses this to catch it."""
+    layer = nl.Dense(2, 3, rng=0)
+    opt = nl.Adam(layer.parameters())
+    net = nl.Sequential([layer])
+    assert not opt.updates(net.flat_params)
+    assert nl.Adam(net.parameters()).updates(net.flat_params)
+
+
+def test_updates_rejects_a_non_array():
+    opt = nl.SGD(make_net().parameters(), 0.1)
+    with pytest.raises(TypeError, match=r"SGD\.updates expected a NumPy array, got list"):
+        opt.updates([1.0, 2.0])
+
+
+def test_docstring_examples():
+    import doctest
+
+    from nnlab import optim
+
+    result = doctest.testmod(optim)
+    assert result.failed == 0 and result.attempted >= 5
+
+
+def test_contiguous_base_is_one_view_over_arrays_that_tile_a_buffer():
+    from nnlab._validation import contiguous_base
+
+    buf = np.arange(10.0)
+    parts = [buf[0:6].reshape(2, 3), buf[6:7], buf[7:9].reshape(2, 1)]
+    flat = contiguous_base(parts)
+    np.testing.assert_array_equal(flat, buf[:9])
+    assert np.shares_memory(flat, buf)
+    flat[...] = -1  # one write reaches every part
+    assert all((p == -1).all() for p in parts) and buf[9] == 9
+    # A network's parameters and gradients tile its two buffers.
+    net = make_net()
+    ps = contiguous_base([p for _, p, _ in net.parameters()])
+    assert ps is not None and np.shares_memory(ps, net.flat_params) and ps.size == net.n_params
+    # Anything else: None.
+    assert contiguous_base([]) is None
+    assert contiguous_base([np.zeros(3)]) is None  # owns its data
+    assert contiguous_base([buf[0:3], buf[4:6]]) is None  # a gap
+    assert contiguous_base([buf[3:6], buf[0:3]]) is None  # out of order
+    assert contiguous_base([buf[0:3], np.arange(3.0)]) is None  # another buffer
+    assert contiguous_base([buf[0:4:2]]) is None  # not contiguous
+    raw = np.zeros(16, dtype=np.uint8)
+    assert contiguous_base([raw[:8].view(np.float64), raw[8:].view(np.float32)]) is None

@@ -90,8 +90,7 @@ def test_cached_bytes_training_vs_inference(setup):
     # X (10x4) and the tanh outputs (10x6, 10x5), each also the next Dense layer's input:
     # distinct arrays count once, float64
     assert nl.cached_bytes(net) == 8 * 10 * (4 + 6 + 5)
-    held = [layer._X for layer in net.layers if isinstance(layer, nl.Dense)]
-    held += [layer._cache for layer in net.layers if isinstance(layer, nl.Activation)]
+    held = [a for layer in net.layers for a in layer.cached_arrays()]
     assert sum(a.nbytes for a in held) == 8 * 10 * (4 + 6 + 5 + 6 + 5)  # naive sum
     nl.predict(net, X)
     assert nl.cached_bytes(net) == 0

@@ -171,6 +171,6 @@ def test_predict_caches_nothing_and_accuracy_thresholds():
     net.layers[0].W = [[1.0]]
     X = np.array([[-2.0], [-0.5], [0.5], [3.0]])
     assert nl.predict(net, X).shape == (4, 1)
-    assert net.layers[0]._X is None
+    assert net.layers[0].cached_arrays() == []
     assert nl.accuracy(net, X, [0, 0, 1, 1]) == 1.0  # Sigmoid output: threshold 0.5
     assert nl.accuracy(net, X, np.array([[1, 0], [1, 0], [0, 1], [1, 0]])) == 0.75

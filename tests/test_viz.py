@@ -74,12 +74,13 @@ def test_animation_html_uses_palette_frames():
     from PIL import Image
 
     anim = small_animation()
+    number = plt.gcf().number  # the animation's figure
     html = viz.animation_html(anim, colors=16).data
     frames = re.findall(r"data:image/png;base64,([^\"]+)", html)
     assert len(frames) == 3
     image = Image.open(io.BytesIO(base64.b64decode(frames[0].replace("\\n", ""))))
     assert image.mode == "P" and len(image.getcolors()) <= 16
-    assert not plt.fignum_exists(anim._fig.number)  # closed, so not shown twice
+    assert not plt.fignum_exists(number)  # closed, so not shown twice
     with pytest.raises(ValueError, match=r"colors must be an int in \[2, 256\], got 1"):
         viz.animation_html(anim, colors=1)
 
@@ -146,6 +147,21 @@ def test_animation_html_default_alt_and_errors():
         viz.animation_html(anim, alt=3)
     with pytest.raises(ValueError, match="alt must say what the animation shows"):
         viz.animation_html(anim, alt="  ")
+    anim.event_source = None  # what matplotlib leaves once an animation has stopped
+    with pytest.raises(ValueError, match="the animation was stopped"):
+        viz.animation_html(anim)
+
+
+def test_animation_html_keeps_full_colour_frames_and_the_figure_on_request():
+    from PIL import Image
+
+    anim = small_animation(2)
+    number = plt.gcf().number
+    html = viz.animation_html(anim, colors=None, close=False).data
+    frames = re.findall(r"data:image/png;base64,([^\"]+)", html)
+    assert len(frames) == 2 and plt.fignum_exists(number)
+    image = Image.open(io.BytesIO(base64.b64decode(frames[-1].replace("\\n", ""))))
+    assert image.mode == "RGBA"  # savefig's own PNG, not a palette one
 
 
 def test_alt_text_is_escaped():
@@ -175,6 +191,35 @@ def test_plot_history_labels_curves_in_words():
     ax = viz.plot_history(history, keys=("loss",), labels={"loss": "fit"})
     assert [line.get_label() for line in ax.get_lines()][-1] == "fit"
     np.testing.assert_array_equal(ax.get_lines()[-1].get_ydata(), [1.0, 0.5])
+
+
+def test_plot_band_draws_the_median_and_the_min_max_band_without_nan():
+    from matplotlib.colors import to_rgba
+
+    runs = np.array([[1.0, 2.0, 3.0, np.nan], [2.0, 4.0, np.nan, np.nan], [4.0, 3.0, 1.0, np.nan]])
+    _, ax = plt.subplots()
+    assert viz.plot_band(ax, np.arange(4), runs, label="sgd", color="#D55E00", style="--") is ax
+    (line,) = ax.get_lines()
+    assert (line.get_label(), line.get_linestyle(), line.get_color()) == ("sgd", "--", "#D55E00")
+    np.testing.assert_array_equal(line.get_ydata(), [2.0, 3.0, 2.0, np.nan])  # nan left out
+    (band,) = ax.collections
+    assert to_rgba(band.get_facecolor()[0]) == to_rgba("#D55E00", 0.2)
+    ys = np.concatenate([path.vertices[:, 1] for path in band.get_paths()])
+    assert (ys.min(), ys.max()) == (1.0, 4.0)  # from the smallest to the largest run
+    viz.plot_band(ax, [0, 1], [[1.0, 2.0]], alpha=0.5)  # colour from the axes' cycle
+    assert ax.collections[-1].get_facecolor()[0][3] == 0.5
+    assert to_rgba(ax.collections[-1].get_facecolor()[0], 1) == to_rgba(
+        ax.get_lines()[-1].get_color()
+    )
+
+
+def test_pyplot_is_matplotlib_pyplot_or_says_how_to_install_it(monkeypatch):
+    import sys
+
+    assert viz.pyplot() is plt
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)  # as if it were missing
+    with pytest.raises(ImportError, match=r"pip install 'nnlab\[plots\]'"):
+        viz.pyplot()
 
 
 @pytest.mark.parametrize(

@@ -11,8 +11,8 @@ import numpy as np
 
 from .._validation import check_positive_int, check_real
 from ..activations import get_activation
-from ..viz import _plt
-from ._widgets import FULL_LABEL, ipywidgets
+from ..viz import pyplot
+from ._widgets import FULL_LABEL, explorer, ipywidgets
 
 ELEMENTWISE = ("sigmoid", "tanh", "relu", "leaky_relu", "identity")
 
@@ -67,7 +67,7 @@ def activation_profile(
 
 def plot_activation(profile: dict, ax=None, *, title: str | None = None):
     """Draw :func:`activation_profile`'s function, derivative and vanishing region."""
-    plt = _plt()
+    plt = pyplot()
     ax = ax or plt.gca()
     x = profile["x"]
     ax.fill_between(
@@ -96,7 +96,7 @@ def activation_explorer():
     Needs a running kernel.
     """
     widgets = ipywidgets()
-    plt = _plt()
+    plt = pyplot()
     name = widgets.Dropdown(
         options=list(ELEMENTWISE), value="sigmoid", description="activation", style=FULL_LABEL
     )
@@ -111,29 +111,21 @@ def activation_explorer():
         style=FULL_LABEL,
     )
     readout = widgets.Label()
-    out = widgets.Output()
 
-    def redraw(_=None):
-        lo, hi = span.value
-        if not lo < hi:  # both handles on one value: widen, which calls redraw again
+    def draw(activation, bounds):
+        lo, hi = bounds
+        if not lo < hi:  # both handles on one value: widen, which draws again
             step = span.step
             span.value = (lo, lo + step) if lo + step <= span.max else (hi - step, hi)
             return
         readout.value = f"z from {lo:g} to {hi:g}"
-        prof = activation_profile(name.value, lo, hi)
-        with out:
-            out.clear_output(wait=True)
-            _, ax = plt.subplots(figsize=(5, 3))
-            plot_activation(
-                prof,
-                ax,
-                title=f"{name.value}: gradient vanishes on "
-                f"{prof['vanishing_fraction']:.0%} of the range",
-            )
-            ax.legend(fontsize=7, loc="upper left")
-            plt.show()
+        prof = activation_profile(activation, lo, hi)
+        _, ax = plt.subplots(figsize=(5, 3))
+        share = prof["vanishing_fraction"]
+        plot_activation(
+            prof, ax, title=f"{activation}: gradient vanishes on {share:.0%} of the range"
+        )
+        ax.legend(fontsize=7, loc="upper left")
 
-    name.observe(redraw, names="value")
-    span.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([widgets.HBox([name, span, readout]), out])
+    controls = {"activation": name, "bounds": span}
+    return explorer(controls, draw, rows=[[name, span, readout]])

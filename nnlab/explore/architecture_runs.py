@@ -20,7 +20,7 @@ from ..network import Sequential, mlp
 from ..optim import Adam
 from ..pooling import Flatten, MaxPool2D
 from ..train import accuracy, fit
-from ..viz import _plt
+from ..viz import pyplot
 from .signal_propagation import digits
 
 
@@ -189,7 +189,7 @@ def nnlab_vs_sklearn(hidden: int = 64, epochs: int = 100, seeds: int = 3) -> dic
 
 def plot_depth_sweep(sweep: dict, axes=None):
     """Test accuracy (median and range over seeds) and training time against depth."""
-    plt = _plt()
+    plt = pyplot()
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(9, 3.2), constrained_layout=True)
     depths = sorted(sweep)

@@ -7,10 +7,10 @@ Figure (:func:`draw_step`, on the diagram of :func:`~.draw_network`) -> animatio
 
 from __future__ import annotations
 
-from ..viz import _plt
-from ._widgets import FULL_LABEL, ipywidgets
+from ..viz import pyplot
+from ._widgets import FULL_LABEL, explorer, ipywidgets
 from .backprop_steps import backprop_steps
-from .network_drawing import _PHASE_COLORS, draw_network
+from .network_drawing import PHASE_PALETTE, draw_network
 
 
 def draw_step(step, ax=None, *, description: bool = True, width: int = 100):
@@ -46,7 +46,7 @@ def draw_step(step, ax=None, *, description: bool = True, width: int = 100):
         phase=step.phase,
         ax=ax,
     )
-    color = _PHASE_COLORS[step.phase][0]
+    color = PHASE_PALETTE[step.phase][0]
     ax.set_title(f"{step.title}\n{step.formula}", fontsize=11, color=color)
     if description:
         ax.text(
@@ -82,7 +82,7 @@ def steps_animation(steps, *, figsize=(6.4, 4.2), dpi: int = 90, interval: int =
     -------
     matplotlib.animation.FuncAnimation
     """
-    plt = _plt()
+    plt = pyplot()
     from matplotlib import animation
 
     steps = list(steps)
@@ -125,10 +125,8 @@ def step_through(net, x, y, loss, lr: float | None = None, *, figsize=(6.4, 3.6)
     """
     import html
 
-    from IPython.display import display
-
     w = ipywidgets()
-    plt = _plt()
+    plt = pyplot()
     steps = backprop_steps(net, x, y, loss, lr)
     n = len(steps)
     # Counts from 1, like the text "step 3/12": slider.value is the step's number.
@@ -138,24 +136,18 @@ def step_through(net, x, y, loss, lr: float | None = None, *, figsize=(6.4, 3.6)
     back = w.Button(description="back", icon="chevron-left", layout=w.Layout(width="80px"))
     nxt = w.Button(description="next", icon="chevron-right", layout=w.Layout(width="80px"))
     text = w.HTML()
-    out = w.Output()
 
-    def show(_change=None) -> None:
-        step = steps[slider.value - 1]
+    def show(number: int):
+        step = steps[number - 1]
         text.value = (
-            f"<b>{slider.value}/{n}. {html.escape(step.title)}.</b> {html.escape(step.description)}"
+            f"<b>{number}/{n}. {html.escape(step.title)}.</b> {html.escape(step.description)}"
         )
-        with out:
-            out.clear_output(wait=True)
-            fig, ax = plt.subplots(figsize=figsize)
-            draw_step(step, ax=ax, description=False)
-            display(fig)
-            plt.close(fig)
+        fig, ax = plt.subplots(figsize=figsize)
+        draw_step(step, ax=ax, description=False)
+        return fig
 
-    slider.observe(show, names="value")
     back.on_click(lambda _: setattr(slider, "value", max(slider.value - 1, 1)))
     nxt.on_click(lambda _: setattr(slider, "value", min(slider.value + 1, n)))
-    show()
-    box = w.VBox([w.HBox([play, slider, back, nxt]), text, out])
+    box = explorer({"number": slider}, show, rows=[[play, slider, back, nxt], text])
     box.steps = steps
     return box

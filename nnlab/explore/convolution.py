@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..conv import Conv2D
-from ..viz import _plt
-from ._widgets import FULL_LABEL, ipywidgets
+from ..viz import pyplot
+from ._widgets import FULL_LABEL, explorer, ipywidgets
 from .signal_propagation import digits
 
 # 3x3 kernels with a visible effect on a digit.
@@ -94,7 +94,7 @@ def conv_maps(
 
 def plot_conv_maps(maps: dict, axes=None, *, title: str | None = None):
     """Four panels: the image, the kernel, the output map and the input-gradient map."""
-    plt = _plt()
+    plt = pyplot()
     if axes is None:
         _, axes = plt.subplots(1, 4, figsize=(11, 2.9), constrained_layout=True)
     panels = [
@@ -127,21 +127,14 @@ def convolution_explorer(index: int = 0):
     figure grid is its static counterpart.
     """
     w = ipywidgets()
-    plt = _plt()
     image = digits().X_train[index].reshape(8, 8)
-    kernel = w.Dropdown(options=list(KERNELS), value="vertical edges", description="kernel")
-    stride = w.IntSlider(value=1, min=1, max=3, description="stride", style=FULL_LABEL)
-    padding = w.IntSlider(value=1, min=0, max=2, description="padding", style=FULL_LABEL)
-    out = w.Output()
+    controls = {
+        "kernel": w.Dropdown(options=list(KERNELS), value="vertical edges", description="kernel"),
+        "stride": w.IntSlider(value=1, min=1, max=3, description="stride", style=FULL_LABEL),
+        "padding": w.IntSlider(value=1, min=0, max=2, description="padding", style=FULL_LABEL),
+    }
 
-    def redraw(_=None):
-        maps = conv_maps(image, kernel.value, stride.value, padding.value)
-        with out:
-            out.clear_output(wait=True)
-            plot_conv_maps(maps)
-            plt.show()
+    def draw(kernel, stride, padding):
+        plot_conv_maps(conv_maps(image, kernel, stride, padding))
 
-    for control in (kernel, stride, padding):
-        control.observe(redraw, names="value")
-    redraw()
-    return w.VBox([w.HBox([kernel, stride, padding]), out])
+    return explorer(controls, draw)

@@ -11,12 +11,13 @@ import warnings
 
 import numpy as np
 
+from .. import viz
 from ..clipping import clip_grad_norm
 from ..layers import Dense
 from ..losses import SoftmaxCrossEntropy
 from ..optim import SGD
-from ..train import accuracy
-from ..viz import _plt
+from ..train import accuracy, fit
+from ..viz import pyplot
 from .signal_propagation import deep_mlp, digits
 
 
@@ -61,7 +62,6 @@ def train_deep(
     """
     split = digits()
     X, y = split.X_train, split.y_train
-    n = len(y)
     losses = np.full((seeds, epochs + 1), np.nan)
     norms = np.full((seeds, epochs + 1, depth + 1), np.nan)
     acc = np.zeros(seeds)
@@ -70,56 +70,53 @@ def train_deep(
         net = deep_mlp(depth, width, activation, init, rng=seed)
         dense = [la for la in net.layers if isinstance(la, Dense)]
         loss = SoftmaxCrossEntropy()
-        opt = SGD(net.parameters(), lr=lr, momentum=momentum)
-        order_rng = np.random.default_rng(seed)
+        batch_norms: list[list[float]] = []
+
+        def on_batch(epoch, batch, value, dense=dense, net=net, kept=batch_norms):
+            kept.append([np.linalg.norm(la.dW) for la in dense])  # before clipping
+            if clip is not None:
+                clip_grad_norm(net, clip)
+
+        def on_epoch(epoch, metrics, seed=seed, kept=batch_norms):
+            losses[seed, epoch], norms[seed, epoch] = metrics["loss"], np.median(kept, 0)
+            kept.clear()
+
         with np.errstate(all="ignore"):
             losses[seed, 0] = loss.forward(net.forward(X), y)
             net.backward(loss.backward(), input_grad=False)
             norms[seed, 0] = [np.linalg.norm(la.dW) for la in dense]
-            for epoch in range(1, epochs + 1):
-                order = order_rng.permutation(n)
-                batch_losses, batch_norms = [], []
-                for start in range(0, n, batch_size):
-                    idx = order[start : start + batch_size]
-                    batch_losses.append(loss.forward(net.forward(X[idx]), y[idx]))
-                    net.backward(loss.backward(), input_grad=False)
-                    batch_norms.append([np.linalg.norm(la.dW) for la in dense])
-                    if not np.isfinite(net.flat_grads).all():
-                        diverged[seed] = True  # an overflowing gradient: no update can follow
-                        break
-                    if clip is not None:
-                        clip_grad_norm(net, clip)
-                    opt.step()
-                losses[seed, epoch] = np.mean(batch_losses)
-                norms[seed, epoch] = np.median(batch_norms, axis=0)
-                if not np.isfinite(losses[seed, epoch]) or not np.isfinite(net.flat_params).all():
-                    diverged[seed] = True
-                if diverged[seed]:
-                    losses[seed, epoch:] = np.nan
-                    break
+            try:
+                fit(
+                    net,
+                    loss,
+                    SGD(net.parameters(), lr=lr, momentum=momentum),
+                    X,
+                    y,
+                    epochs=epochs,
+                    batch_size=batch_size,
+                    rng=seed,
+                    progress=False,
+                    on_batch=on_batch,
+                    on_epoch=on_epoch,
+                )
+            except FloatingPointError:  # the loss, a gradient or a weight became nan or inf
+                diverged[seed] = True
             acc[seed] = 0.0 if diverged[seed] else accuracy(net, split.X_test, split.y_test)
     return {"loss": losses, "grad_norm": norms, "test_accuracy": acc, "diverged": diverged}
 
 
 def plot_band(curves: np.ndarray, ax=None, *, label: str, color: str, style: str = "-"):
-    """Median over the first axis (line) with the min-max band; nan entries are left out."""
-    plt = _plt()
+    """Median over the first axis (line) with the min-max band, by epoch from 0; nan entries
+    are left out (:func:`nnlab.viz.plot_band`)."""
     if ax is None:
-        _, ax = plt.subplots(figsize=(5, 3))
-    x = np.arange(curves.shape[1])
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-nan epochs: every run diverged
-        med = np.nanmedian(curves, axis=0)
-        ax.plot(x, med, style, color=color, label=label)
-        ax.fill_between(
-            x, np.nanmin(curves, axis=0), np.nanmax(curves, axis=0), color=color, alpha=0.2
-        )
-    return ax
+        _, ax = pyplot().subplots(figsize=(5, 3))
+    x = np.arange(np.shape(curves)[1])
+    return viz.plot_band(ax, x, curves, label=label, color=color, style=style)
 
 
 def plot_layer_norms(run: dict, ax=None, *, title: str | None = None):
     """Median over seeds of ``||dW^[l]||_F`` for each layer, by epoch (a log-scale heatmap)."""
-    plt = _plt()
+    plt = pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 3))
     with np.errstate(all="ignore"), warnings.catch_warnings():

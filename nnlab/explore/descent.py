@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._validation import check_positive_int, check_real
-from ..viz import _plt
-from ._widgets import ipywidgets
+from ..viz import pyplot
+from ._widgets import explorer, ipywidgets
 
 
 def descent_path(grad, start, lr: float, steps: int) -> np.ndarray:
@@ -84,7 +84,7 @@ def bowl_grad(p):
 
 def plot_descent(path, ax=None, *, title: str | None = None):
     """Contours of :func:`bowl_loss` and a descent ``path`` of shape ``(steps + 1, 2)``."""
-    plt = _plt()
+    plt = pyplot()
     ax = ax or plt.gca()
     xs = np.linspace(-3, 3, 121)
     xx, yy = np.meshgrid(xs, xs)
@@ -107,24 +107,17 @@ def descent_explorer(steps: int = 30):
     and 0.2 zig-zag across the steep direction, and above 0.2 diverge. Needs a running kernel.
     """
     widgets = ipywidgets()
-    plt = _plt()
+    plt = pyplot()
     lr = widgets.FloatSlider(
         value=0.05, min=0.005, max=0.25, step=0.005, description="lr", readout_format=".3f"
     )
     x0 = widgets.FloatSlider(value=-2.5, min=-3, max=3, step=0.1, description="start w1")
     y0 = widgets.FloatSlider(value=2.0, min=-3, max=3, step=0.1, description="start w2")
-    out = widgets.Output()
 
-    def redraw(_=None):
-        path = descent_path(bowl_grad, [x0.value, y0.value], lr.value, steps)
-        regime = quadratic_regime(lr.value, max(BOWL))
-        with out:
-            out.clear_output(wait=True)
-            _, ax = plt.subplots(figsize=(4.2, 4.2))
-            plot_descent(path, ax, title=f"lr {lr.value:.3f}: steep direction {regime}")
-            plt.show()
+    def draw(lr, x0, y0):
+        path = descent_path(bowl_grad, [x0, y0], lr, steps)
+        regime = quadratic_regime(lr, max(BOWL))
+        _, ax = plt.subplots(figsize=(4.2, 4.2))
+        plot_descent(path, ax, title=f"lr {lr:.3f}: steep direction {regime}")
 
-    for control in (lr, x0, y0):
-        control.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([lr, widgets.HBox([x0, y0]), out])
+    return explorer({"lr": lr, "x0": x0, "y0": y0}, draw, rows=[lr, [x0, y0]])

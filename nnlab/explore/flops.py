@@ -12,9 +12,8 @@ import numpy as np
 
 from .._validation import check_positive_int
 from ..activations import get_activation
-from ..cost import ELEMENTWISE_OPS
-from ..viz import BACKWARD_COLOR, FORWARD_COLOR, SKIPPED_COLOR, _plt
-from ._widgets import ipywidgets
+from ..viz import BACKWARD_COLOR, FORWARD_COLOR, SKIPPED_COLOR, pyplot
+from ._widgets import explorer, ipywidgets
 
 
 def flops_table(sizes, batch_size: int, activation: str = "relu", *, input_grad: bool = False):
@@ -51,7 +50,7 @@ def flops_table(sizes, batch_size: int, activation: str = "relu", *, input_grad:
         raise ValueError(f"flops_table: sizes must list at least 2 layer widths, got {sizes!r}.")
     sizes = [check_positive_int(s, "every size", owner="flops_table") for s in sizes]
     n = check_positive_int(batch_size, "batch_size", owner="flops_table")
-    act_f, act_b = ELEMENTWISE_OPS.get(type(get_activation(activation)), (1, 1))
+    act_f, act_b = get_activation(activation).flops_per_entry
     rows = []
     for k, (a, b) in enumerate(itertools.pairwise(sizes)):
         matmul, bias = 2 * n * a * b, n * b
@@ -81,7 +80,7 @@ def plot_flops(table, ax=None, *, title: bool = True):
     ``dX`` (light red) and the activation's backward (grey). A dashed tick marks twice the
     forward count, the rule of thumb; the title gives the total backward/forward ratio.
     """
-    plt = _plt()
+    plt = pyplot()
     from matplotlib.ticker import EngFormatter
 
     ax = ax or plt.gca()
@@ -121,9 +120,7 @@ def flops_explorer(n_in: int = 784, n_out: int = 10, *, width: int = 256, depth:
     Returns the widget: display it, or make it the last line of a cell.
     """
     w = ipywidgets()
-    from IPython.display import display
-
-    plt = _plt()
+    plt = pyplot()
     controls = {
         "width": w.SelectionSlider(options=HIDDEN_WIDTHS, value=width, description="hidden width"),
         "depth": w.IntSlider(value=depth, min=1, max=6, description="hidden layers"),
@@ -140,9 +137,7 @@ def flops_explorer(n_in: int = 784, n_out: int = 10, *, width: int = 256, depth:
         fig, ax = plt.subplots(figsize=(7, 3.4))
         plot_flops(flops_table(sizes, batch_size, input_grad=input_grad), ax=ax)
         fig.tight_layout()
-        display(fig)
-        plt.close(fig)
+        return fig
 
     c = list(controls.values())
-    out = w.interactive_output(draw, controls)
-    return w.VBox([w.HBox([w.VBox(c[:2]), w.VBox(c[2:])]), out])
+    return explorer(controls, draw, rows=[w.HBox([w.VBox(c[:2]), w.VBox(c[2:])])])

@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 
 from .._validation import check_positive_int
-from ..cost import flops
+from ..counting import flops
 from ..losses import SoftmaxCrossEntropy
 from ..network import mlp
 from ..profile import cached_bytes, time_passes
-from ..viz import _plt
+from ..viz import pyplot
 
 BLUE, VERMILLION, GREEN = "#0072B2", "#D55E00", "#009E73"  # Okabe-Ito: colour-blind safe
 PALETTE = (BLUE, VERMILLION, GREEN, "#000000", "#FFFFFF")
@@ -302,7 +302,7 @@ def draw_infographic(numbers: dict, *, width_px: int = 1280, dpi: int = 100):
     """
     width_px = check_positive_int(width_px, "width_px", owner="draw_infographic")
     dpi = check_positive_int(dpi, "dpi", owner="draw_infographic")
-    plt = _plt()
+    plt = pyplot()
     from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 
     s = width_px / dpi / 12.8  # coordinates are px of the 1280-px layout; sizes scale by s

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..viz import _plt
+from ..viz import pyplot
 
-_PHASE_COLORS = {
+# The strong and the light colour of each phase of a pass.
+PHASE_PALETTE = {
     "forward": ("#1f77b4", "#dbe9f6"),
     "loss": ("#7f3f98", "#eadcf2"),
     "backward": ("#d62728", "#f9dcdc"),
@@ -163,13 +164,13 @@ def draw_network(
     >>> len(ax.lines), len(ax.patches)
     (9, 6)
     """
-    plt = _plt()
+    plt = pyplot()
     from matplotlib.lines import Line2D
     from matplotlib.patches import Circle
 
-    if phase not in _PHASE_COLORS:
+    if phase not in PHASE_PALETTE:
         raise ValueError(
-            f"draw_network: phase must be one of {', '.join(map(repr, _PHASE_COLORS))}, "
+            f"draw_network: phase must be one of {', '.join(map(repr, PHASE_PALETTE))}, "
             f"got {phase!r}."
         )
     sizes = [int(k) for k in layer_sizes]
@@ -185,7 +186,7 @@ def draw_network(
         )
     units, bias_units = network_layout(sizes, bias=bias_values is not None)
     hl_nodes, hl_edges = set(highlight_nodes), set(highlight_edges)
-    strong, light = _PHASE_COLORS[phase]
+    strong, light = PHASE_PALETTE[phase]
     ax = ax or plt.gca()
     r = 0.34
 

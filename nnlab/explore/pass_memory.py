@@ -12,8 +12,8 @@ import numpy as np
 
 from .._validation import check_dtype, check_positive_int
 from ..activations import LeakyReLU, get_activation
-from ..viz import _plt
-from ._widgets import FULL_LABEL, ipywidgets
+from ..viz import pyplot
+from ._widgets import FULL_LABEL, explorer, ipywidgets
 
 # Arrays of a hidden layer's shape kept per hidden layer. An activation that keeps its output
 # keeps the very array the next Dense layer keeps as its input: one array. LeakyReLU keeps its
@@ -86,7 +86,7 @@ def pass_memory(sizes, batch_size: int, activation: str = "relu", *, dtype=np.fl
 
 def plot_pass_memory(memory: dict, ax=None, *, title: str | None = None):
     """Bar chart of :func:`pass_memory`'s result, in MB."""
-    plt = _plt()
+    plt = pyplot()
     ax = ax or plt.gca()
     keys = ["parameters", "gradients", "training_cache", "inference_peak"]
     labels = ["parameters", "gradients", "kept for\nbackward", "inference\nworking set"]
@@ -111,7 +111,7 @@ def memory_explorer(n_in: int = 784, n_out: int = 10, *, width: int = 256, depth
     :func:`pass_memory` does the computation.
     """
     widgets = ipywidgets()
-    plt = _plt()
+    plt = pyplot()
     w = widgets.IntSlider(
         value=width, min=16, max=2048, step=16, description="width", style=FULL_LABEL
     )
@@ -122,18 +122,12 @@ def memory_explorer(n_in: int = 784, n_out: int = 10, *, width: int = 256, depth
     dt = widgets.Dropdown(
         options=["float32", "float64"], value="float32", description="dtype", style=FULL_LABEL
     )
-    out = widgets.Output()
 
-    def redraw(_=None):
-        sizes = [n_in] + [w.value] * d.value + [n_out]
-        memory = pass_memory(sizes, n.value, dtype=np.dtype(dt.value))
-        with out:
-            out.clear_output(wait=True)
-            _, ax = plt.subplots(figsize=(6, 3))
-            plot_pass_memory(memory, ax, title=f"{'-'.join(map(str, sizes))}, batch {n.value}")
-            plt.show()
+    def draw(width, depth, batch_size, dtype):
+        sizes = [n_in] + [width] * depth + [n_out]
+        memory = pass_memory(sizes, batch_size, dtype=np.dtype(dtype))
+        _, ax = plt.subplots(figsize=(6, 3))
+        plot_pass_memory(memory, ax, title=f"{'-'.join(map(str, sizes))}, batch {batch_size}")
 
-    for control in (w, d, n, dt):
-        control.observe(redraw, names="value")
-    redraw()
-    return widgets.VBox([widgets.HBox([w, d]), widgets.HBox([n, dt]), out])
+    controls = {"width": w, "depth": d, "batch_size": n, "dtype": dt}
+    return explorer(controls, draw, rows=[[w, d], [n, dt]])

@@ -20,8 +20,8 @@ from ..losses import SoftmaxCrossEntropy
 from ..network import mlp
 from ..profile import cached_bytes, time_passes
 from ..train import predict
-from ..viz import _plt
-from ._widgets import FULL_LABEL, ipywidgets
+from ..viz import pyplot
+from ._widgets import FULL_LABEL, explorer, ipywidgets
 
 PHASE_COLORS = {"forward": "#0072B2", "backward": "#D55E00", "step": "#009E73"}
 
@@ -73,7 +73,7 @@ def pass_costs(
         ``dX`` skipped as in training), ``forward``, ``backward``, ``step`` (seconds,
         medians of :func:`nnlab.time_passes`), ``gflops_forward``, ``gflops_backward``.
     """
-    from ..cost import flops
+    from ..counting import flops
 
     rows = []
     for width in widths:
@@ -144,7 +144,7 @@ def plot_achieved_rate(rows: list[dict], peak: float, ax=None):
     """Achieved GFLOP/s of forward and backward against the FLOPs of the pass (its size),
     with the measured matrix-product rate as the ceiling. Not a roofline: the x-axis is the
     amount of work, not its arithmetic intensity (FLOPs per byte moved)."""
-    plt = _plt()
+    plt = pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.6), constrained_layout=True)
     for phase, marker in (("forward", "o"), ("backward", "s")):
@@ -163,7 +163,7 @@ def plot_achieved_rate(rows: list[dict], peak: float, ax=None):
 
 def plot_throughput(rows: list[dict], ax=None):
     """Samples per second of inference and of training against the batch size."""
-    plt = _plt()
+    plt = pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.6), constrained_layout=True)
     batches = [r["batch_size"] for r in rows]
@@ -177,7 +177,7 @@ def plot_throughput(rows: list[dict], ax=None):
 
 def plot_cost_split(row: dict, axes=None):
     """Two stacked bars: the time split and the FLOP split of one training step."""
-    plt = _plt()
+    plt = pyplot()
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(7, 2.6), constrained_layout=True)
     time_total = row["forward"] + row["backward"] + row["step"]
@@ -221,7 +221,7 @@ def plot_benchmark(steps: list[dict], ax=None):
     """Median training-step time of each benchmark row, one horizontal group of bars per row
     (nnlab, PyTorch, the step's matrix products timed alone, the per-sample loop: those
     measured), on a log scale. Row labels read on the y-axis, so they never overlap."""
-    plt = _plt()
+    plt = pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 0.9 * len(steps) + 1.2), constrained_layout=True)
     colors = {"nnlab": "#0072B2", "torch": "#D55E00", "gemm": "#009E73", "loop": "#999999"}
@@ -242,20 +242,13 @@ def cost_explorer():
     split between forward, backward and the update. Needs a running kernel; the chapter's
     cost-split figures are its static counterpart."""
     w = ipywidgets()
-    plt = _plt()
-    width = w.Dropdown(options=[32, 64, 128, 256, 512, 1024], value=256, description="width")
-    depth = w.IntSlider(value=2, min=1, max=8, description="hidden layers", style=FULL_LABEL)
-    batch = w.Dropdown(options=[1, 8, 32, 128, 512], value=32, description="batch")
-    out = w.Output()
+    controls = {
+        "width": w.Dropdown(options=[32, 64, 128, 256, 512, 1024], value=256, description="width"),
+        "depth": w.IntSlider(value=2, min=1, max=8, description="hidden layers", style=FULL_LABEL),
+        "batch": w.Dropdown(options=[1, 8, 32, 128, 512], value=32, description="batch"),
+    }
 
-    def redraw(_=None):
-        row = pass_costs((width.value,), (batch.value,), depth=depth.value, repeats=7)[0]
-        with out:
-            out.clear_output(wait=True)
-            plot_cost_split(row)
-            plt.show()
+    def draw(width, depth, batch):
+        plot_cost_split(pass_costs((width,), (batch,), depth=depth, repeats=7)[0])
 
-    for control in (width, depth, batch):
-        control.observe(redraw, names="value")
-    redraw()
-    return w.VBox([w.HBox([width, depth, batch]), out])
+    return explorer(controls, draw)

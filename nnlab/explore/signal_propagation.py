@@ -20,8 +20,8 @@ from ..layers import Dense
 from ..losses import SoftmaxCrossEntropy
 from ..network import Sequential
 from ..optim import SGD
-from ..viz import _plt
-from ._widgets import FULL_LABEL, ipywidgets
+from ..viz import plot_band, pyplot
+from ._widgets import FULL_LABEL, explorer, ipywidgets
 
 
 def _zeros(n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
@@ -222,7 +222,7 @@ def plot_propagation(studies: dict, *, activation: str, axes=None, inits=None):
     ``studies`` maps ``(activation, init)`` to :func:`init_study` results. One panel for the
     forward signal, one for the backward deltas, log scale, one line per initialization.
     """
-    plt = _plt()
+    plt = pyplot()
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(9, 3.4), constrained_layout=True)
     inits = [i for i in (inits or INITS) if (activation, i) in studies]
@@ -237,10 +237,7 @@ def plot_propagation(studies: dict, *, activation: str, axes=None, inits=None):
             if not np.any(values > 0):
                 continue  # zeros everywhere: nothing to draw on a log scale
             layers = np.arange(1, values.shape[1] + 1)
-            ax.plot(layers, np.median(values, axis=0), styles[name], color=colors[name], label=name)
-            ax.fill_between(
-                layers, values.min(axis=0), values.max(axis=0), color=colors[name], alpha=0.2
-            )
+            plot_band(ax, layers, values, label=name, color=colors[name], style=styles[name])
         ax.set_yscale("log")
         ax.set_xlabel("layer l")
         ax.set_title(f"{activation}: {label}", fontsize=10)
@@ -250,7 +247,7 @@ def plot_propagation(studies: dict, *, activation: str, axes=None, inits=None):
 
 def plot_layer_histograms(net: Sequential, X: np.ndarray, ax=None, *, title: str | None = None):
     """Box-and-whisker summary of each hidden layer's activations for the batch ``X``."""
-    plt = _plt()
+    plt = pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3))
     values = []
@@ -277,31 +274,38 @@ def propagation_explorer():
     Needs a running kernel; the chapter's figure grid is its static counterpart.
     """
     w = ipywidgets()
-    plt = _plt()
-    depth = w.IntSlider(value=10, min=1, max=30, description="hidden layers", style=FULL_LABEL)
-    width = w.IntSlider(value=64, min=8, max=256, step=8, description="width", style=FULL_LABEL)
-    activation = w.Dropdown(options=list(ACTIVATION_NAMES), value="relu", description="activation")
-    init = w.Dropdown(options=list(INITS), value="he", description="init")
-    steps = w.IntSlider(
-        value=20, min=0, max=200, step=10, description="SGD steps", style=FULL_LABEL
-    )
-    out = w.Output()
+    plt = pyplot()
+    controls = {
+        "depth": w.IntSlider(
+            value=10, min=1, max=30, description="hidden layers", style=FULL_LABEL
+        ),
+        "width": w.IntSlider(
+            value=64, min=8, max=256, step=8, description="width", style=FULL_LABEL
+        ),
+        "steps": w.IntSlider(
+            value=20, min=0, max=200, step=10, description="SGD steps", style=FULL_LABEL
+        ),
+        "activation": w.Dropdown(
+            options=list(ACTIVATION_NAMES), value="relu", description="activation"
+        ),
+        "init": w.Dropdown(options=list(INITS), value="he", description="init"),
+    }
     split = digits()
     X, y = split.X_train[:256], split.y_train[:256]
 
-    def redraw(_=None):
-        net = deep_mlp(depth.value, width.value, activation.value, init.value, rng=0)
+    def draw(depth, width, steps, activation, init):
+        net = deep_mlp(depth, width, activation, init, rng=0)
         fig, axes = plt.subplots(1, 3, figsize=(12, 3.2), constrained_layout=True)
         with np.errstate(all="ignore"):
             before = layer_statistics(net, X, y)
             plot_layer_histograms(net, X, axes[0], title="activations at initialization")
             loss, opt = SoftmaxCrossEntropy(), SGD(net.parameters(), lr=0.05)
-            for _ in range(steps.value):
+            for _ in range(steps):
                 loss.forward(net.forward(X), y)
                 net.backward(loss.backward(), input_grad=False)
                 opt.step()
             after = layer_statistics(net, X, y)
-            plot_layer_histograms(net, X, axes[1], title=f"after {steps.value} SGD steps")
+            plot_layer_histograms(net, X, axes[1], title=f"after {steps} SGD steps")
         layers = np.arange(1, len(before["grad_norm"]) + 1)
         axes[2].bar(
             layers - 0.2, before["grad_norm"] + 1e-300, 0.4, label="at init", color="#0072B2"
@@ -311,12 +315,7 @@ def propagation_explorer():
         axes[2].set_xlabel("layer l")
         axes[2].set_title(r"$\|dW^{[l]}\|_F$", fontsize=10)
         axes[2].legend(fontsize=8)
-        out.clear_output(wait=True)
-        with out:
-            plt.show()
-        plt.close(fig)
+        return fig
 
-    for control in (depth, width, activation, init, steps):
-        control.observe(redraw, names="value")
-    redraw()
-    return w.VBox([w.HBox([depth, width, steps]), w.HBox([activation, init]), out])
+    c = list(controls.values())
+    return explorer(controls, draw, rows=[c[:3], c[3:]])

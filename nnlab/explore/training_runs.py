@@ -11,7 +11,7 @@ from ..losses import SoftmaxCrossEntropy
 from ..network import mlp
 from ..optim import SGD, Adam
 from ..train import fit
-from ..viz import _plt, plot_decision_boundary, plot_history
+from ..viz import plot_decision_boundary, plot_history, pyplot
 from ._widgets import ipywidgets
 
 OPTIMIZERS = {
@@ -112,7 +112,7 @@ def training_explorer():
         The widget; its ``train`` attribute is the Train button's click handler.
     """
     widgets = ipywidgets()
-    plt = _plt()
+    plt = pyplot()
     opt = widgets.Dropdown(options=list(OPTIMIZERS), value="adam", description="optimizer")
     lr = widgets.FloatLogSlider(value=0.01, base=10, min=-4, max=0, description="lr")
     batch = widgets.Dropdown(options=[1, 8, 32, 128, 300], value=32, description="batch")

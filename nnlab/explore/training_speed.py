@@ -25,7 +25,7 @@ from ..losses import SoftmaxCrossEntropy
 from ..network import mlp
 from ..optim import SGD, Adam, AdamW
 from ..train import accuracy, fit, predict
-from ..viz import _plt
+from ..viz import plot_band, pyplot
 from .signal_propagation import digits
 
 # name -> batch size; None: the whole fitting set.
@@ -173,25 +173,27 @@ def tune_batching(grid=None, *, epochs: int = 3, seeds: int = 2) -> dict:
 
 
 def _timed_epochs(net, opt, X, y, *, epochs: int, batch_size: int, seed: int):
-    """Train one fit per epoch (the same batches as one long fit), timing each; returns the
-    training loss after each epoch and the cumulative seconds."""
+    """Train for ``epochs`` with ``fit``; returns the training loss of each epoch and the
+    cumulative seconds at its end (``fit``'s ``on_epoch`` records both)."""
     losses, seconds = np.zeros(epochs), np.zeros(epochs)
-    shuffle, clock = np.random.default_rng(seed), 0.0
-    for epoch in range(epochs):
-        start = time.perf_counter()
-        history = fit(
-            net,
-            SoftmaxCrossEntropy(),
-            opt,
-            X,
-            y,
-            epochs=1,
-            batch_size=batch_size,
-            rng=shuffle,
-            progress=False,
-        )
-        clock += time.perf_counter() - start
-        losses[epoch], seconds[epoch] = history["loss"][-1], clock
+    start = time.perf_counter()
+
+    def record(epoch, metrics):
+        losses[epoch - 1], seconds[epoch - 1] = metrics["loss"], time.perf_counter() - start
+
+    loss = SoftmaxCrossEntropy()
+    fit(
+        net,
+        loss,
+        opt,
+        X,
+        y,
+        epochs=epochs,
+        batch_size=batch_size,
+        rng=seed,
+        progress=False,
+        on_epoch=record,
+    )
     return losses, seconds
 
 
@@ -331,7 +333,7 @@ def pareto_front(rows: list[dict], cost: str = "n_params", value: str = "accurac
 
 def plot_curves(runs: dict, ax=None, *, x: str = "epoch", log: bool = True):
     """Median loss (line) and min-max band of each run, against epochs or seconds."""
-    plt = _plt()
+    plt = pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 3.4), constrained_layout=True)
     colors = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
@@ -340,8 +342,7 @@ def plot_curves(runs: dict, ax=None, *, x: str = "epoch", log: bool = True):
         xs = (
             np.median(run["seconds"], axis=0) if x == "seconds" else np.arange(1, loss.shape[1] + 1)
         )
-        ax.plot(xs, np.median(loss, axis=0), "-", color=color, label=name)
-        ax.fill_between(xs, loss.min(axis=0), loss.max(axis=0), color=color, alpha=0.2)
+        plot_band(ax, xs, loss, label=name, color=color)
     ax.set(xlabel="seconds" if x == "seconds" else "epoch", ylabel="training loss")
     if log:
         ax.set_yscale("log")
@@ -351,7 +352,7 @@ def plot_curves(runs: dict, ax=None, *, x: str = "epoch", log: bool = True):
 
 def plot_pareto(rows: list[dict], ax=None, *, cost: str = "n_params"):
     """Accuracy against ``cost`` for every network, the Pareto front joined."""
-    plt = _plt()
+    plt = pyplot()
     if ax is None:
         _, ax = plt.subplots(figsize=(5.5, 3.4), constrained_layout=True)
     colors = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]

@@ -11,8 +11,8 @@ import numpy as np
 from ..activations import Sigmoid
 from ..layers import Dense
 from ..network import Sequential
-from ..viz import _plt
-from ._widgets import ipywidgets
+from ..viz import pyplot
+from ._widgets import explorer, ipywidgets
 
 
 def two_two_one(params, X) -> np.ndarray:
@@ -45,7 +45,7 @@ for "both hidden units on" (AND)."""
 def plot_two_two_one(params, ax=None, *, title: str | None = None, points=None, labels=None):
     """Colour the square [-0.5, 1.5]^2 by the output of :func:`two_two_one` and draw the
     0.5 contour (the decision boundary)."""
-    plt = _plt()
+    plt = pyplot()
     ax = ax or plt.gca()
     g = np.linspace(-0.5, 1.5, 101)
     xx, yy = np.meshgrid(g, g)
@@ -73,24 +73,16 @@ def weights_explorer(params=XOR_WEIGHTS):
     """Nine sliders for the weights and biases of a 2-2-1 sigmoid network; shows its output
     surface and decision boundary over the XOR points. Needs a running kernel."""
     widgets = ipywidgets()
-    plt = _plt()
+    plt = pyplot()
     names = ["w11", "w12", "w21", "w22", "b1", "b2", "v1", "v2", "c"]
-    sliders = [
-        widgets.FloatSlider(value=v, min=-20, max=20, step=0.5, description=n)
+    sliders = {
+        n: widgets.FloatSlider(value=v, min=-20, max=20, step=0.5, description=n)
         for n, v in zip(names, params, strict=True)
-    ]
-    out = widgets.Output()
+    }
     corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
 
-    def redraw(_=None):
-        p = [s.value for s in sliders]
-        with out:
-            out.clear_output(wait=True)
-            _, ax = plt.subplots(figsize=(4, 4))
-            plot_two_two_one(p, ax, points=corners, labels=[0, 1, 1, 0])
-            plt.show()
+    def draw(**values):
+        _, ax = plt.subplots(figsize=(4, 4))
+        plot_two_two_one([values[n] for n in names], ax, points=corners, labels=[0, 1, 1, 0])
 
-    for s in sliders:
-        s.observe(redraw, names="value")
-    redraw()
-    return widgets.HBox([widgets.VBox(sliders), out])
+    return explorer(sliders, draw, rows=list(sliders.values()), beside=True)

@@ -19,7 +19,8 @@ def by_hand(
     activation, init, seed, *, depth, width, epochs, lr, momentum=0.9, batch_size=64, clip=None
 ):
     """The documented loop: shuffle with the seed's generator each epoch, SGD on mini-batches,
-    record the mean batch loss and the median per-layer ||dW|| before clipping."""
+    record the epoch's mean loss over its samples (as fit reports it) and the median
+    per-layer ||dW|| before clipping."""
     split = digits()
     X, y = split.X_train, split.y_train
     net = deep_mlp(depth, width, activation, init, rng=seed)
@@ -32,13 +33,13 @@ def by_hand(
         batch_losses, batch_norms = [], []
         for start in range(0, len(y), batch_size):
             idx = order[start : start + batch_size]
-            batch_losses.append(loss.forward(net.forward(X[idx]), y[idx]))
+            batch_losses.append(loss.forward(net.forward(X[idx]), y[idx]) * len(idx))
             net.backward(loss.backward())
             batch_norms.append([np.linalg.norm(la.dW) for la in net.layers[::2]])
             if clip is not None:
                 nl.clip_grad_norm(net, clip)
             opt.step()
-        losses.append(np.mean(batch_losses))
+        losses.append(np.sum(batch_losses) / len(y))
         norms.append(np.median(batch_norms, axis=0))
     return net, np.array(losses), np.array(norms)
 

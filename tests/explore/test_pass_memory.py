@@ -15,14 +15,20 @@ ACTIVATIONS = ["relu", "tanh", "sigmoid", "leaky_relu", "identity"]
 
 
 def cache_attributes(net):
-    """Every array a layer holds besides its parameters and gradients (empty buffers aside)."""
-    own = [a for layer in net.layers for _, p, g in layer.parameters() for a in (p, g)]
-    return [
-        value
-        for layer in net.layers
-        for value in vars(layer).values()
-        if isinstance(value, np.ndarray) and value.size and not any(value is a for a in own)
-    ]
+    """Every array a layer holds (directly or in a tuple) besides its parameters and
+    gradients, which live in the network's two flat buffers (empty work buffers aside)."""
+    found = []
+    for layer in net.layers:
+        for value in vars(layer).values():
+            for a in value if isinstance(value, tuple) else (value,):
+                if (
+                    isinstance(a, np.ndarray)
+                    and a.size
+                    and not np.shares_memory(a, net.flat_params)
+                    and not np.shares_memory(a, net.flat_grads)
+                ):
+                    found.append(a)
+    return found
 
 
 def distinct(arrays):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ...viz import _plt
+from ...viz import pyplot
 from .config import PlaygroundConfig
-from .drawing import _check_view, draw_playground
+from .drawing import check_view, draw_playground
 from .features import FEATURES
 from .model import Playground
 
@@ -55,7 +55,7 @@ def playground_animation(
     """
     from matplotlib.animation import FuncAnimation
 
-    _check_view(view)
+    check_view(view)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise ValueError(f"playground_animation: steps must be an int >= 1, got {steps!r}.")
     if isinstance(every, bool) or not isinstance(every, int) or not 1 <= every <= steps:
@@ -63,7 +63,7 @@ def playground_animation(
             f"playground_animation: every must be an int in [1, steps={steps}], got {every!r}."
         )
     pg = Playground(config if config is not None else SPIRAL)
-    fig = _plt().figure(figsize=figsize)
+    fig = pyplot().figure(figsize=figsize)
     drawn: dict = {}
 
     def frame(epoch: int):

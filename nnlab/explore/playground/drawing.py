@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...viz import _plt
+from ...viz import pyplot
 from ..network_drawing import network_layout
 from .features import feature_label
 from .maps import Maps, playground_maps
@@ -21,7 +21,7 @@ from .scales import symmetric as _symmetric
 VIEWS = ("activations", "deltas")
 
 
-def _check_view(view: str) -> str:
+def check_view(view: str) -> str:
     if view not in VIEWS:
         raise ValueError(
             f"playground: unknown view {view!r}; expected one of "
@@ -77,8 +77,8 @@ def draw_unit_network(
     from matplotlib.collections import LineCollection
     from matplotlib.patches import Rectangle
 
-    _check_view(view)
-    ax = ax or _plt().gca()
+    check_view(view)
+    ax = ax or pyplot().gca()
     sizes = pg.config.sizes
     units, _ = network_layout(sizes, bias=False, dx=2.4)
     units = [u * [1.0, 1.3] for u in units]
@@ -159,7 +159,7 @@ def plot_output(
     ``view`` with ``shared_scale`` (the same colour range): the TensorFlow Playground's
     enlarged unit. Its deltas use the nearest training point's target (see
     :func:`~.maps.playground_maps`)."""
-    ax = ax or _plt().gca()
+    ax = ax or pyplot().gca()
     cmap, d = colormap(), pg.domain
     img, img_lo, img_hi, title = _big_map(pg, maps, discretize, unit, view, shared_scale)
     lo, top = _target_range(pg)
@@ -229,7 +229,7 @@ def _big_map(
 
 def plot_losses(pg: Playground, ax=None):
     """Training and test loss after each epoch (epoch 0: at initialization)."""
-    ax = ax or _plt().gca()
+    ax = ax or pyplot().gca()
     epochs = np.arange(len(pg.train_loss))
     ax.plot(epochs, pg.train_loss, color="#333333", lw=1.4, label="train")
     ax.plot(epochs, pg.test_loss, color="#999999", lw=1.4, ls="--", label="test")
@@ -248,7 +248,7 @@ def _loss_title(pg: Playground, ax) -> None:
 def plot_grad_norms(pg: Playground, ax=None):
     """``||dW^[l]||_F`` of the training loss per layer, after the last epoch (on a log scale
     when they span more than a factor 30)."""
-    ax = ax or _plt().gca()
+    ax = ax or pyplot().gca()
     norms = pg.grad_norms[-1]
     layers = np.arange(1, len(norms) + 1)
     ax.bar(layers, norms, color=POSITIVE, width=0.6)
@@ -349,8 +349,8 @@ def draw_playground(
         The axes ``network``, ``output``, ``loss``, ``grads``, and what a later call needs
         to update them in place.
     """
-    _check_view(view)
-    fig = fig if fig is not None else _plt().figure(figsize=(12, 6.2))
+    check_view(view)
+    fig = fig if fig is not None else pyplot().figure(figsize=(12, 6.2))
     maps = maps if maps is not None else playground_maps(pg, grid)
     key = _layout_key(pg, view, show_test, discretize, unit)
     if axes is not None and axes.get("key") == key and axes["network"].figure is fig:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import threading
 
-from ...viz import _plt
+from ...viz import pyplot
 from .._widgets import FULL_LABEL, ipywidgets
 from .config import ACTIVATIONS, INITS, L2_RATES, LEARNING_RATES, PlaygroundConfig
 from .datasets import DATASETS
@@ -75,7 +75,7 @@ def playground(
     Needs a running kernel; :func:`playground_animation` is its static counterpart.
     """
     w = ipywidgets()
-    _plt()  # fail early, with the install hint, if matplotlib is missing
+    pyplot()  # fail early, with the install hint, if matplotlib is missing
     from matplotlib.figure import Figure
 
     pg = Playground(config if config is not None else PlaygroundConfig(), data=data)

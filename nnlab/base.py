@@ -1,0 +1,393 @@
+"""The layer contract: what a layer defines (its maths, its parameters, its FLOPs) and what the
+base class does for it (checks, cache, parameter storage, dtype, copies)."""
+
+from __future__ import annotations
+
+import copy
+import math
+import numbers
+import weakref
+from collections.abc import Iterator
+
+import numpy as np
+
+from ._arrays import aligned_zeros, read_only
+from ._validation import as_float_array, check_dtype, check_input, check_positive_int
+
+
+class Param:
+    """A learnable parameter, declared once on a layer class: ``W = Param("Weights, ...")``.
+
+    It gives every instance ``layer.W`` (assignment is checked and copied into the existing
+    array, so optimizers keep their references) and the gradient ``layer.dW`` of the same
+    shape, which ``backward`` overwrites. The layer creates the array in ``__init__`` with
+    ``self._init_param("W", value, shape)``.
+    """
+
+    def __init__(self, doc: str) -> None:
+        self.doc = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+        self.__doc__ = self.doc
+        grad = property(lambda layer: layer.gradient(name), doc=f"dLoss/d{name}: {self.doc}")
+        setattr(owner, f"d{name}", grad)
+
+    def __get__(self, layer, owner=None):
+        return self if layer is None else layer.parameter(self.name)
+
+    def __set__(self, layer, value) -> None:
+        layer.assign(self.name, value)
+
+
+class Layer:
+    """Base class of every layer, and the contract a layer fulfils.
+
+    **What a layer defines.** Its maths and nothing else:
+
+    - ``_forward(X, cache) -> (Z, saved)``: the output, and a tuple of what backward needs
+      (arrays, shapes; ``()`` when nothing). ``cache`` is False for inference, so a layer
+      whose training pass differs (dropout) can tell.
+    - ``_backward(dZ, *saved, input_grad) -> dX or None``: overwrite each parameter's
+      gradient in place (``self.dW[...] = ...`` or ``out=self.dW``) and return ``dX``, or
+      None when ``input_grad`` is False.
+    - its parameters, declared on the class with :class:`Param` and created in ``__init__``
+      with ``self._init_param(name, value, shape)`` (after ``super().__init__(dtype)``);
+    - its FLOPs, ``_flops(n, sample_shape) -> {"forward", "backward_dW", "backward_dX"}``,
+      or only ``flops_per_entry = (forward, backward)`` for an element-wise layer;
+    - optionally ``input_shape`` (one sample's shape, see Shapes), ``output_shape``, and
+      ``_check_sample(X)`` for a check the shape cannot express.
+
+    **What it gets.** ``forward(X, cache=True)`` checks ``X`` (type, dtype, shape) once,
+    records ``last_input_shape``, runs ``_forward`` and keeps ``saved`` for a training pass
+    (an output that is also kept comes back read-only). ``backward(dZ, input_grad=True)``
+    raises before a training forward, checks ``dZ`` against the last output's shape and
+    dtype, and runs ``_backward``. ``cached_arrays()`` and ``clear_cache()`` see exactly
+    ``saved``. Parameters live in one contiguous buffer, ``flat_params`` (gradients in
+    ``flat_grads``), of which ``W``, ``b`` are views; ``parameters()`` lists them as
+    ``(name, param, grad)``; assignment is validated and a failing one changes nothing.
+    ``flops(batch_size, input_shape=None)`` validates the sample shape (by default the last
+    forward's) and calls ``_flops``. ``astype(dtype)`` returns a converted copy;
+    ``copy.deepcopy`` and pickling give an independent layer. A layer belongs to at most
+    one :class:`nnlab.Sequential` (``parent``), which moves its parameters into its own
+    buffer. A layer that draws random numbers in its training pass (dropout) exposes
+    ``get_random_state``/``set_random_state``, so that tools can replay a pass exactly.
+
+    Shapes
+    ------
+    Batch first: ``X`` is ``(N, *sample)``. ``input_shape`` has one entry per axis of a
+    sample: an int is a size the layer requires, a str any size, named for messages
+    (``(n_in,)`` for Dense, ``(C_in, "height", "width")`` for Conv2D); None (the default)
+    accepts any sample of at least one axis. ``output_shape(input_shape)`` gives one output
+    sample's shape (the default: unchanged), so that :class:`nnlab.Sequential` can check
+    that layers fit before any data flows.
+
+    The cache holds references, not copies: do not modify your own ``X`` between ``forward``
+    and ``backward``.
+    """
+
+    input_shape: tuple[int | str, ...] | None = None
+    dtype: np.dtype | None = None  # None: any float dtype, the output's is the input's
+    min_ndim = 2  # the fewest axes an input may have when input_shape is None
+    outputs_probabilities = False  # True when every output is a probability (a sigmoid's)
+    checks_dZ = True  # False: a container whose last layer checks dZ itself
+    flops_per_entry: tuple[int, int] = (0, 0)
+
+    def __init__(self, dtype=...) -> None:
+        if dtype is not ...:  # a layer with parameters names its dtype; others take X's
+            self.dtype = check_dtype(dtype, owner=type(self).__name__)
+        self._params: dict[str, np.ndarray] = {}
+        self._grads: dict[str, np.ndarray] = {}
+        self._saved: tuple | None = None
+        self._out_meta: tuple | None = None
+        self._parent: weakref.ref | None = None
+        self.last_input_shape: tuple | None = None
+        self._pack()
+
+    # -- the two passes ------------------------------------------------------------------
+
+    def forward(self, X, *, cache: bool = True) -> np.ndarray:
+        """The layer's output; with ``cache=False`` (inference) nothing is kept."""
+        X = self._check_input(X)
+        Z, saved = self._forward(X, cache)
+        self.last_input_shape = X.shape[1:]
+        if not cache:
+            self._saved = None
+            return Z
+        self._saved, self._out_meta = saved, (Z.shape, Z.dtype)
+        if any(isinstance(a, np.ndarray) and np.may_share_memory(Z, a) for a in saved):
+            Z = read_only(Z)
+        return Z
+
+    def __call__(self, X, *, cache: bool = True) -> np.ndarray:
+        return self.forward(X, cache=cache)
+
+    def backward(self, dZ, *, input_grad: bool = True) -> np.ndarray | None:
+        """Overwrite the parameter gradients and return dLoss/dX (None if not wanted)."""
+        if self._saved is None:
+            raise RuntimeError(
+                f"{self.label()}: backward() called before forward(); run a forward pass with "
+                "cache=True first."
+            )
+        shape, dtype = self._out_meta
+        if self.checks_dZ and not (
+            isinstance(dZ, np.ndarray) and dZ.shape == shape and dZ.dtype == dtype
+        ):
+            dZ = as_float_array(dZ, "dZ", owner=self.label())
+            if dZ.shape != shape:
+                raise ValueError(
+                    f"{self.label()} expected dZ of shape {shape} (the shape of its last output), "
+                    f"got {dZ.shape}."
+                )
+            dZ = dZ.astype(dtype, copy=False)
+        return self._backward(dZ, *self._saved, input_grad=input_grad)
+
+    def _forward(self, X: np.ndarray, cache: bool) -> tuple[np.ndarray, tuple]:
+        raise NotImplementedError(f"{type(self).__name__} defines no _forward")
+
+    def _backward(self, dZ: np.ndarray, *saved, input_grad: bool) -> np.ndarray | None:
+        raise NotImplementedError(f"{type(self).__name__} defines no _backward")
+
+    def _check_input(self, X) -> np.ndarray:
+        spec, dtype = self.input_shape, self.dtype
+        if not (
+            isinstance(X, np.ndarray)
+            and (X.dtype == dtype if dtype is not None else X.dtype.kind == "f")
+            and _fits(X.shape, spec, self.min_ndim)
+        ):
+            if spec is None and self.min_ndim < 2:
+                X = as_float_array(X, "X", owner=self.label(), dtype=dtype)
+            else:
+                X = check_input(X, spec, "X", owner=self.label(), dtype=dtype)
+        self._check_sample(X)
+        return X
+
+    def _check_sample(self, X: np.ndarray) -> None:
+        """A check of ``X`` that ``input_shape`` cannot express; raise ValueError."""
+
+    # -- the cache -----------------------------------------------------------------------
+
+    def cached_arrays(self) -> list[np.ndarray]:
+        """The arrays the last training forward keeps for backward (none after inference)."""
+        return [a for a in self._saved or () if isinstance(a, np.ndarray)]
+
+    def clear_cache(self) -> None:
+        """Forget what forward kept: memory is freed, and backward raises until the next one."""
+        self._saved = None
+
+    # -- parameters ----------------------------------------------------------------------
+
+    def _init_param(self, name: str, value, shape: tuple[int, ...]) -> None:
+        """Create parameter ``name`` from ``value`` (an initializer's result): checked to have
+        ``shape`` and finite entries, stored in the layer's dtype, with a zero gradient."""
+        what = f"{name} (returned by init)"
+        value = as_float_array(value, what, owner=self.label())
+        if value.shape != tuple(shape):
+            raise ValueError(
+                f"{self.label()}: init returned shape {value.shape}, expected {shape}."
+            )
+        if not np.isfinite(value).all():
+            raise ValueError(f"{self.label()}: init returned nan or inf weights for {name}.")
+        self._params[name] = value.astype(self.dtype or np.float64)
+        self._grads[name] = np.zeros_like(self._params[name])
+        self._pack()
+
+    def parameter(self, name: str) -> np.ndarray:
+        """The parameter array ``name`` (a view of ``flat_params``)."""
+        return self._params[name]
+
+    def gradient(self, name: str) -> np.ndarray:
+        """The gradient of parameter ``name`` (a view of ``flat_grads``)."""
+        return self._grads[name]
+
+    def assign(self, name: str, value) -> None:
+        """Copy ``value`` into parameter ``name``, after checking its shape and values."""
+        target = self._params[name]
+        value = as_float_array(value, name, owner=self.label())
+        if value.shape != target.shape:
+            raise ValueError(
+                f"{self.label()}: {name} must have shape {target.shape}, got {value.shape}."
+            )
+        with np.errstate(over="ignore"):  # a float32 overflow becomes inf, reported just below
+            value = value.astype(target.dtype, copy=False)
+        if not np.isfinite(value).all():
+            bad = value.size - int(np.isfinite(value).sum())
+            raise ValueError(
+                f"{self.label()}: {name} must be finite in {target.dtype}, got {bad} nan or inf "
+                f"value{'s' if bad > 1 else ''}."
+            )
+        target[...] = value
+
+    def parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """``[(name, param, grad), ...]``: the same array objects on every call."""
+        return [(k, self._params[k], self._grads[k]) for k in self._params]
+
+    @property
+    def n_params(self) -> int:
+        """Number of trainable scalars."""
+        return int(self.flat_params.size)
+
+    def _pack(self) -> None:
+        """Move the parameters (and gradients) into one fresh contiguous buffer each."""
+        dtype = self.dtype or np.float64
+        total = sum(p.size for p in self._params.values())
+        self.rebind(aligned_zeros(total, dtype), aligned_zeros(total, dtype))
+
+    def rebind(self, flat_params: np.ndarray, flat_grads: np.ndarray, offset: int = 0) -> int:
+        """Move this layer's parameters and gradients into ``flat_params[offset:]`` and
+        ``flat_grads[offset:]`` (views, values kept); return the offset after them."""
+        start = offset
+        for name, p in list(self._params.items()):
+            end = offset + p.size
+            param = flat_params[offset:end].reshape(p.shape)
+            grad = flat_grads[offset:end].reshape(p.shape)
+            param[...], grad[...] = p, self._grads[name]
+            self._params[name], self._grads[name] = param, grad
+            offset = end
+        self.flat_params, self.flat_grads = flat_params[start:offset], flat_grads[start:offset]
+        return offset
+
+    # -- belonging to a network, copies and dtypes ---------------------------------------
+
+    @property
+    def parent(self):
+        """The network this layer belongs to, or None."""
+        return self._parent() if self._parent is not None else None
+
+    def attach(self, parent) -> None:
+        """Make ``parent`` (a :class:`nnlab.Sequential`) this layer's network."""
+        if self.parent is not None and self.parent is not parent:
+            raise ValueError(
+                f"{self.label()} already belongs to another Sequential. Sharing it would let each "
+                "network overwrite the other's cache and gradients (and would move its weights "
+                "out of the other network's flat_params), giving wrong gradients. Use "
+                "copy.deepcopy(layer) for an independent copy."
+            )
+        self._parent = weakref.ref(parent)
+
+    def detach(self) -> None:
+        """Release this layer from its network (which must then repack its buffer)."""
+        self._parent = None
+
+    def sublayers(self) -> list[Layer]:
+        """The layers this one is made of: none for a layer that computes by itself."""
+        return []
+
+    def leaves(self) -> Iterator[Layer]:
+        """The layers that compute, in order: this one (a network yields its layers')."""
+        yield self
+
+    def set_dtype(self, dtype) -> None:
+        """Convert this free layer, in place, to another float dtype (its cache is dropped)."""
+        dtype = check_dtype(dtype, owner=f"{self.label()}.set_dtype")
+        if self.parent is not None:
+            raise ValueError(
+                f"{self.label()}.set_dtype: the layer belongs to a Sequential; convert the "
+                "network (net.astype) instead."
+            )
+        self._params = {k: v.astype(dtype) for k, v in self._params.items()}
+        self._grads = {k: v.astype(dtype) for k, v in self._grads.items()}
+        if self.dtype is not None:
+            self.dtype = dtype
+        self.clear_cache()
+        self._reset_buffers()
+        self._pack()
+
+    def _reset_buffers(self) -> None:
+        """Drop work arrays kept between calls (after a dtype change)."""
+
+    def astype(self, dtype) -> Layer:
+        """A converted, independent deep copy in another float dtype."""
+        clone = copy.deepcopy(self)
+        clone.set_dtype(dtype)
+        return clone
+
+    def get_random_state(self):
+        """The state of the random numbers the training pass draws (None: it draws none)."""
+        return None
+
+    def set_random_state(self, state) -> None:
+        """Restore a state from :meth:`get_random_state`, to replay a training pass exactly."""
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        for key in ("_parent", "flat_params", "flat_grads"):
+            state.pop(key, None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._parent = None
+        self._pack()
+
+    # -- FLOPs ---------------------------------------------------------------------------
+
+    def flops(self, batch_size: int, input_shape: tuple | None = None) -> dict[str, int]:
+        """Floating-point operations for a batch: ``forward``, and backward split into
+        ``backward_dW`` (the parameter gradients) and ``backward_dX`` (the input gradient).
+
+        A multiply-add counts as 2. ``input_shape`` is one sample's shape; by default the
+        last forward's, or the declared ``input_shape`` when it fixes every size.
+        """
+        owner = f"{self.label()}.flops"
+        n = check_positive_int(batch_size, "batch_size", owner=owner)
+        return self._flops(n, self._sample_shape(input_shape, owner))
+
+    def _sample_shape(self, given, owner: str) -> tuple[int, ...]:
+        declared = self.input_shape
+        shape = given if given is not None else self.last_input_shape
+        if shape is None and declared is not None and all(isinstance(d, int) for d in declared):
+            shape = declared
+        if shape is None:
+            want = "one sample's shape" if declared is None else _spec_text(declared)
+            raise ValueError(
+                f"{owner} needs the input's size: pass input_shape={want} or run a forward "
+                "pass first."
+            )
+        if not (
+            isinstance(shape, tuple | list)
+            and all(
+                isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 0
+                for d in shape
+            )
+            and (declared is None or len(shape) == len(declared))
+        ):
+            want = "a tuple" if declared is None else _spec_text(declared)
+            raise ValueError(
+                f"{owner} expected input_shape {want} of non-negative ints, got {shape!r}."
+            )
+        return tuple(int(d) for d in shape)
+
+    def _flops(self, n: int, shape: tuple[int, ...]) -> dict[str, int]:
+        per_forward, per_backward = self.flops_per_entry
+        size = n * math.prod(shape)
+        return {
+            "forward": per_forward * size,
+            "backward_dW": 0,
+            "backward_dX": per_backward * size,
+        }
+
+    def output_shape(self, input_shape: tuple | None) -> tuple | None:
+        """One output sample's shape given one input sample's (see Shapes): unchanged here."""
+        return input_shape
+
+    def label(self) -> str:
+        """How messages name this layer: its repr (a network: one short word)."""
+        return repr(self)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+def _spec_text(spec: tuple) -> str:
+    """One sample's shape as code would write it: ``(2, height, width)``, ``(3,)``."""
+    return "(" + ", ".join(str(d) for d in spec) + ("," if len(spec) == 1 else "") + ")"
+
+
+def _fits(shape: tuple, spec: tuple | None, min_ndim: int) -> bool:
+    """Whether a batch of ``shape`` matches the sample spec (str entries: any size)."""
+    if spec is None:
+        return len(shape) >= min_ndim
+    return len(shape) == len(spec) + 1 and all(
+        isinstance(want, str) or got == want for got, want in zip(shape[1:], spec, strict=True)
+    )
