@@ -25,5 +25,5 @@ def read_only(A):
     Array scalars (from 0-d inputs) cannot be flagged and need not be: they are immutable.
     """
     if isinstance(A, np.ndarray):
-        A.flags.writeable = False
+        A.setflags(write=False)  # half the time of ``A.flags.writeable = False``
     return A

@@ -155,6 +155,46 @@ def format_shape(sample_shape: tuple | None) -> str:
     return "(" + ", ".join(["n_samples", *(str(d) for d in sample_shape)]) + ")"
 
 
+def spec_text(spec: tuple) -> str:
+    """One sample's shape as code would write it: ``(2, height, width)``, ``(3,)``."""
+    return "(" + ", ".join(str(d) for d in spec) + ("," if len(spec) == 1 else "") + ")"
+
+
+def batch_fits(shape: tuple, spec: tuple) -> bool:
+    """Whether a batch of ``shape`` matches the sample spec (str entries: any size)."""
+    if len(shape) != len(spec) + 1:
+        return False
+    for got, want in zip(shape[1:], spec, strict=True):
+        if got != want and not isinstance(want, str):
+            return False
+    return True
+
+
+def check_sample_shape(given, declared: tuple | None, last: tuple | None, owner: str) -> tuple:
+    """One sample's shape for a FLOP count: ``given``, else the ``last`` forward's, else the
+    ``declared`` input shape when it fixes every size; checked to be non-negative ints."""
+    shape = given if given is not None else last
+    if shape is None and declared is not None and all(isinstance(d, int) for d in declared):
+        shape = declared
+    if shape is None:
+        want = "one sample's shape" if declared is None else spec_text(declared)
+        raise ValueError(
+            f"{owner} needs the input's size: pass input_shape={want} or run a forward pass first."
+        )
+    if not (
+        isinstance(shape, tuple | list)
+        and all(
+            isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 0 for d in shape
+        )
+        and (declared is None or len(shape) == len(declared))
+    ):
+        want = "a tuple" if declared is None else spec_text(declared)
+        raise ValueError(
+            f"{owner} expected input_shape {want} of non-negative ints, got {shape!r}."
+        )
+    return tuple(int(d) for d in shape)
+
+
 def check_input(X, sample_shape: tuple | None, name: str, *, owner: str, dtype=None):
     """Check that ``X`` is a batch of samples of ``sample_shape`` (see ``Layer.input_shape``).
 

@@ -88,7 +88,9 @@ class Sigmoid(Activation):
         return A, (A,)
 
     def _backward(self, dA, A, *, input_grad):
-        return dA * A * (1.0 - A) if input_grad else None
+        if not input_grad:
+            return None
+        return dA * A * (1.0 - A)
 
 
 class Tanh(Activation):
@@ -103,7 +105,12 @@ class Tanh(Activation):
         return A, (A,)
 
     def _backward(self, dA, A, *, input_grad):
-        return dA * (1.0 - A * A) if input_grad else None
+        if not input_grad:
+            return None
+        dZ = np.multiply(A, A)  # dA * (1 - A * A), in one new array
+        np.subtract(1.0, dZ, out=dZ)
+        dZ *= dA
+        return dZ
 
 
 class ReLU(Activation):

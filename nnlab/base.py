@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import copy
 import math
-import numbers
 import weakref
 from collections.abc import Iterator
 
 import numpy as np
 
 from ._arrays import aligned_zeros, read_only
-from ._validation import as_float_array, check_dtype, check_input, check_positive_int
+from ._validation import (
+    as_float_array,
+    batch_fits,
+    check_dtype,
+    check_input,
+    check_positive_int,
+    check_sample_shape,
+)
 
 
 class Param:
@@ -99,28 +105,50 @@ class Layer:
         self._params: dict[str, np.ndarray] = {}
         self._grads: dict[str, np.ndarray] = {}
         self._saved: tuple | None = None
-        self._out_meta: tuple | None = None
         self._parent: weakref.ref | None = None
-        self.last_input_shape: tuple | None = None
+        self._io: tuple = (None, None, None)  # the last forward's X.shape, Z.shape, Z.dtype
         self._pack()
 
     # -- the two passes ------------------------------------------------------------------
 
     def forward(self, X, *, cache: bool = True) -> np.ndarray:
         """The layer's output; with ``cache=False`` (inference) nothing is kept."""
-        X = self._check_input(X)
+        # Runs for every layer of every step: the common case costs a few comparisons.
+        spec, dtype = self.input_shape, self.dtype
+        if not (
+            type(X) is np.ndarray
+            and (X.dtype is dtype if dtype is not None else X.dtype.kind == "f")
+            and (
+                X.ndim >= self.min_ndim
+                if spec is None
+                else X.shape[1:] == spec or batch_fits(X.shape, spec)  # ==: all sizes fixed
+            )
+        ):
+            X = self._convert_input(X)
+        if self._check_sample is not None:
+            self._check_sample(X)
         Z, saved = self._forward(X, cache)
-        self.last_input_shape = X.shape[1:]
+        self._io = (X.shape, Z.shape, Z.dtype)
         if not cache:
             self._saved = None
             return Z
-        self._saved, self._out_meta = saved, (Z.shape, Z.dtype)
-        if any(isinstance(a, np.ndarray) and np.may_share_memory(Z, a) for a in saved):
-            Z = read_only(Z)
+        self._saved = saved
+        owner = Z.base is None  # then only Z itself or a view of it (base Z) shares its memory
+        for a in saved:
+            if a is Z or (
+                isinstance(a, np.ndarray) and (a.base is Z if owner else np.may_share_memory(Z, a))
+            ):
+                return read_only(Z)
         return Z
 
     def __call__(self, X, *, cache: bool = True) -> np.ndarray:
         return self.forward(X, cache=cache)
+
+    @property
+    def last_input_shape(self) -> tuple | None:
+        """One sample's shape in the last forward (None before any)."""
+        shape = self._io[0]
+        return None if shape is None else shape[1:]
 
     def backward(self, dZ, *, input_grad: bool = True) -> np.ndarray | None:
         """Overwrite the parameter gradients and return dLoss/dX (None if not wanted)."""
@@ -129,7 +157,7 @@ class Layer:
                 f"{self.label()}: backward() called before forward(); run a forward pass with "
                 "cache=True first."
             )
-        shape, dtype = self._out_meta
+        _, shape, dtype = self._io
         if self.checks_dZ and not (
             isinstance(dZ, np.ndarray) and dZ.shape == shape and dZ.dtype == dtype
         ):
@@ -148,22 +176,15 @@ class Layer:
     def _backward(self, dZ: np.ndarray, *saved, input_grad: bool) -> np.ndarray | None:
         raise NotImplementedError(f"{type(self).__name__} defines no _backward")
 
-    def _check_input(self, X) -> np.ndarray:
+    def _convert_input(self, X) -> np.ndarray:
+        """``X`` as an array of the layer's dtype and sample shape, or a clear error."""
         spec, dtype = self.input_shape, self.dtype
-        if not (
-            isinstance(X, np.ndarray)
-            and (X.dtype == dtype if dtype is not None else X.dtype.kind == "f")
-            and _fits(X.shape, spec, self.min_ndim)
-        ):
-            if spec is None and self.min_ndim < 2:
-                X = as_float_array(X, "X", owner=self.label(), dtype=dtype)
-            else:
-                X = check_input(X, spec, "X", owner=self.label(), dtype=dtype)
-        self._check_sample(X)
-        return X
+        if spec is None and self.min_ndim < 2:
+            return as_float_array(X, "X", owner=self.label(), dtype=dtype)
+        return check_input(X, spec, "X", owner=self.label(), dtype=dtype)
 
-    def _check_sample(self, X: np.ndarray) -> None:
-        """A check of ``X`` that ``input_shape`` cannot express; raise ValueError."""
+    # Optional: a method ``_check_sample(X)`` raising ValueError, for what shapes cannot say.
+    _check_sample = None
 
     # -- the cache -----------------------------------------------------------------------
 
@@ -331,32 +352,8 @@ class Layer:
         """
         owner = f"{self.label()}.flops"
         n = check_positive_int(batch_size, "batch_size", owner=owner)
-        return self._flops(n, self._sample_shape(input_shape, owner))
-
-    def _sample_shape(self, given, owner: str) -> tuple[int, ...]:
-        declared = self.input_shape
-        shape = given if given is not None else self.last_input_shape
-        if shape is None and declared is not None and all(isinstance(d, int) for d in declared):
-            shape = declared
-        if shape is None:
-            want = "one sample's shape" if declared is None else _spec_text(declared)
-            raise ValueError(
-                f"{owner} needs the input's size: pass input_shape={want} or run a forward "
-                "pass first."
-            )
-        if not (
-            isinstance(shape, tuple | list)
-            and all(
-                isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 0
-                for d in shape
-            )
-            and (declared is None or len(shape) == len(declared))
-        ):
-            want = "a tuple" if declared is None else _spec_text(declared)
-            raise ValueError(
-                f"{owner} expected input_shape {want} of non-negative ints, got {shape!r}."
-            )
-        return tuple(int(d) for d in shape)
+        shape = check_sample_shape(input_shape, self.input_shape, self.last_input_shape, owner)
+        return self._flops(n, shape)
 
     def _flops(self, n: int, shape: tuple[int, ...]) -> dict[str, int]:
         per_forward, per_backward = self.flops_per_entry
@@ -377,17 +374,3 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
-
-
-def _spec_text(spec: tuple) -> str:
-    """One sample's shape as code would write it: ``(2, height, width)``, ``(3,)``."""
-    return "(" + ", ".join(str(d) for d in spec) + ("," if len(spec) == 1 else "") + ")"
-
-
-def _fits(shape: tuple, spec: tuple | None, min_ndim: int) -> bool:
-    """Whether a batch of ``shape`` matches the sample spec (str entries: any size)."""
-    if spec is None:
-        return len(shape) >= min_ndim
-    return len(shape) == len(spec) + 1 and all(
-        isinstance(want, str) or got == want for got, want in zip(shape[1:], spec, strict=True)
-    )

@@ -32,6 +32,8 @@ class Dense(Layer):
         Weights ``(n_in, n_out)`` and bias ``(n_out,)``.
     dW, db : ndarray
         Their gradients, overwritten by each ``backward``.
+    input_shape : tuple
+        One sample's shape, ``(n_in,)``.
 
     Raises
     ------
@@ -71,14 +73,13 @@ class Dense(Layer):
         self.n_in = check_positive_int(n_in, "n_in", owner="Dense")
         self.n_out = check_positive_int(n_out, "n_out", owner="Dense")
         self.init = init
+        self.input_shape = (self.n_in,)  # one sample's shape
         super().__init__(dtype)
         initializer = get_initializer(init, owner=repr(self))
         W = initializer(self.n_in, self.n_out, as_rng(rng, owner=repr(self)))
         self._init_param("W", W, (self.n_in, self.n_out))
         self._init_param("b", np.zeros(self.n_out), (self.n_out,))
         self._ones = np.ones(0, dtype=self.dtype)
-
-    input_shape = property(lambda self: (self.n_in,), doc="One sample's shape: ``(n_in,)``.")
 
     def output_shape(self, input_shape: tuple | None) -> tuple:
         return (self.n_out,)
