@@ -4,6 +4,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
+# The helper modules assert too: rewrite their asserts as pytest does the tests', for messages
+# that show the values.
+pytest.register_assert_rewrite("helpers", "exercises.checkers")
+
 settings.register_profile(
     "nnlab",
     max_examples=100,

@@ -3,6 +3,7 @@ came, and a failing call changes nothing (parameters, gradients and cache stay a
 
 import numpy as np
 import pytest
+from helpers import raises_and_changes_nothing
 
 from nnlab.conv import Conv2D
 from nnlab.pooling import Flatten, MaxPool2D
@@ -72,19 +73,6 @@ def trained_conv():
     return conv
 
 
-def snapshot(layer):
-    arrays = [p.copy() for _, p, _ in layer.parameters()]
-    arrays += [g.copy() for _, _, g in layer.parameters()]
-    return arrays, [id(a) for a in layer.cached_arrays()], layer.last_input_shape
-
-
-def assert_unchanged(layer, before):
-    arrays, cache, shape = snapshot(layer)
-    for a, b in zip(arrays, before[0], strict=True):
-        np.testing.assert_array_equal(a, b)
-    assert cache == before[1] and shape == before[2]
-
-
 BAD_X = [
     (np.ones((2, 50)), ValueError, rf"{CONV} expected X of shape \(n_samples, 2, height, width\), "
      r"got a 2-D array of shape \(2, 50\)\."),
@@ -104,11 +92,9 @@ BAD_X = [
 @pytest.mark.parametrize(("bad", "exc", "match"), BAD_X)
 def test_bad_conv_input_raises_and_changes_nothing(bad, exc, match):
     conv = trained_conv()
-    before = snapshot(conv)
     dW = conv.dW.copy()
-    with pytest.raises(exc, match=match):
+    with raises_and_changes_nothing(conv, exc, match):
         conv.forward(bad)
-    assert_unchanged(conv, before)
     conv.backward(np.ones((2, 3, 5, 5)))  # the cache still serves the last good forward
     np.testing.assert_array_equal(conv.dW, dW)
 
@@ -130,10 +116,8 @@ def test_conv_padded_input_smaller_than_the_kernel():
 )
 def test_bad_conv_gradient_raises_and_changes_nothing(bad, exc, match):
     conv = trained_conv()
-    before = snapshot(conv)
-    with pytest.raises(exc, match=match):
+    with raises_and_changes_nothing(conv, exc, match):
         conv.backward(bad)
-    assert_unchanged(conv, before)
 
 
 def test_backward_before_forward():
@@ -151,22 +135,24 @@ def test_bad_pool_input_raises_and_changes_nothing():
     X = np.random.default_rng(0).normal(size=(1, 2, 6, 6))
     pool.forward(X)
     dX = pool.backward(np.ones((1, 2, 2, 2)))
-    before = snapshot(pool)
-    with pytest.raises(
+    with raises_and_changes_nothing(
+        pool,
         ValueError,
-        match=r"MaxPool2D\(kernel=3x3, stride=3\) expected X with height and width at least the "
+        r"MaxPool2D\(kernel=3x3, stride=3\) expected X with height and width at least the "
         r"kernel's 3x3, got X of shape \(1, 2, 2, 6\)\.",
     ):
         pool.forward(np.ones((1, 2, 2, 6)))
-    with pytest.raises(
+    with raises_and_changes_nothing(
+        pool,
         ValueError,
-        match=r"MaxPool2D\(kernel=3x3, stride=3\) expected X of shape \(n_samples, channels, "
+        r"MaxPool2D\(kernel=3x3, stride=3\) expected X of shape \(n_samples, channels, "
         r"height, width\), got a 2-D array of shape \(1, 36\)\.",
     ):
         pool.forward(np.ones((1, 36)))
-    with pytest.raises(ValueError, match=r"expected dZ of shape \(1, 2, 2, 2\) .*got \(1, 2, 2\)"):
+    with raises_and_changes_nothing(
+        pool, ValueError, r"expected dZ of shape \(1, 2, 2, 2\) .*got \(1, 2, 2\)"
+    ):
         pool.backward(np.ones((1, 2, 2)))
-    assert_unchanged(pool, before)
     np.testing.assert_array_equal(pool.backward(np.ones((1, 2, 2, 2))), dX)
 
 

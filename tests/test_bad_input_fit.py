@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from helpers import RecordingSGD
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -218,23 +219,10 @@ def test_optimizer_built_before_the_sequential_is_rejected():
     np.testing.assert_array_equal(net.flat_params, before)
 
 
-class Recording(nl.SGD):
-    """SGD that remembers the weights just before its last step."""
-
-    def __init__(self, net, lr):
-        super().__init__(net.parameters(), lr)
-        self.net, self.steps, self.before = net, 0, None
-
-    def step(self):
-        self.before = self.net.flat_params.copy()
-        self.steps += 1
-        super().step()
-
-
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_an_update_that_overflows_the_weights_is_undone(dtype):
     net = nl.mlp([2, 8, 3], "relu", rng=0, dtype=dtype)
-    opt = Recording(net, lr=float(np.finfo(dtype).max))  # finite gradients, infinite step
+    opt = RecordingSGD(net, lr=float(np.finfo(dtype).max))  # finite gradients, infinite step
     with pytest.raises(
         FloatingPointError,
         match=r"fit diverged at epoch 1, batch 1: the update overflowed the weights to inf or "

@@ -4,6 +4,7 @@ were)."""
 
 import numpy as np
 import pytest
+from helpers import raises_and_changes_nothing
 
 from nnlab.recurrent import RNN
 
@@ -47,19 +48,6 @@ def trained_rnn():
     return rnn
 
 
-def snapshot(layer):
-    arrays = [p.copy() for _, p, _ in layer.parameters()]
-    arrays += [g.copy() for _, _, g in layer.parameters()]
-    return arrays, [id(a) for a in layer.cached_arrays()], layer.last_input_shape
-
-
-def assert_unchanged(layer, before):
-    arrays, cache, shape = snapshot(layer)
-    for a, b in zip(arrays, before[0], strict=True):
-        np.testing.assert_array_equal(a, b)
-    assert cache == before[1] and shape == before[2]
-
-
 BAD_X = [
     (np.ones((2, 4)), ValueError, rf"{LAYER} expected X of shape \(n_samples, n_steps, 2\), got "
      r"a 2-D array of shape \(2, 4\)\. For a single sample use X\[np\.newaxis\]\."),
@@ -79,12 +67,10 @@ BAD_X = [
 @pytest.mark.parametrize(("bad", "exc", "match"), BAD_X)
 def test_bad_rnn_input_raises_and_changes_nothing(bad, exc, match):
     rnn = trained_rnn()
-    before = snapshot(rnn)
     norms = rnn.grad_norms_by_step
     dW_hh = rnn.dW_hh.copy()
-    with pytest.raises(exc, match=match):
+    with raises_and_changes_nothing(rnn, exc, match):
         rnn.forward(bad)
-    assert_unchanged(rnn, before)
     np.testing.assert_array_equal(rnn.grad_norms_by_step, norms)
     rnn.backward(np.ones((2, 3)))  # the cache still serves the last good forward
     np.testing.assert_array_equal(rnn.dW_hh, dW_hh)
@@ -104,11 +90,9 @@ def test_bad_rnn_gradient_raises_and_changes_nothing(return_sequences, bad, exc,
     rnn = RNN(2, 3, return_sequences=return_sequences, rng=0)
     Z = rnn.forward(np.random.default_rng(1).normal(size=(2, 4, 2)))
     rnn.backward(np.ones(Z.shape))
-    before = snapshot(rnn)
     norms = rnn.grad_norms_by_step
-    with pytest.raises(exc, match=match):
+    with raises_and_changes_nothing(rnn, exc, match):
         rnn.backward(bad)
-    assert_unchanged(rnn, before)
     np.testing.assert_array_equal(rnn.grad_norms_by_step, norms)
 
 
@@ -133,10 +117,8 @@ def test_rnn_calls_in_the_wrong_order():
 )
 def test_bad_parameter_assignment_changes_nothing(name, value, match):
     rnn = trained_rnn()
-    before = snapshot(rnn)
-    with pytest.raises(ValueError, match=rf"{LAYER}: {match}"):
+    with raises_and_changes_nothing(rnn, ValueError, rf"{LAYER}: {match}"):
         setattr(rnn, name, value)
-    assert_unchanged(rnn, before)
 
 
 def test_rnn_flops_needs_the_number_of_steps():

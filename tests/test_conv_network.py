@@ -3,6 +3,7 @@ cached_bytes with image inputs, and the shape checks Sequential makes when it is
 
 import numpy as np
 import pytest
+from helpers import assert_float32_pass, net_input_grad_and_fd, raises_and_changes_nothing, train
 
 import nnlab as nl
 from nnlab.conv import Conv2D
@@ -50,9 +51,7 @@ def test_digits_cnn_backward_matches_a_second_engine_on_the_whole_net(digits):
     net = digits_cnn()
     loss = nl.SoftmaxCrossEntropy()
     y = np.array([3, 7])
-    loss(net.forward(X), y)
-    dX = net.backward(loss.backward())
-    numeric = nl.numerical_gradient(lambda x: loss.forward(net.forward(x, cache=False), y), X)
+    dX, numeric = net_input_grad_and_fd(net, loss, X, y)
     assert dX.shape == X.shape
     assert nl.relative_error(dX, numeric) < 1e-7
 
@@ -62,16 +61,8 @@ def test_fit_lowers_the_loss_and_predict_and_accuracy_work(digits):
     net = digits_cnn()
     loss = nl.SoftmaxCrossEntropy()
     before = loss(nl.predict(net, X_train), y_train)
-    history = nl.fit(
-        net,
-        loss,
-        nl.Adam(net.parameters(), lr=0.01),
-        X_train,
-        y_train,
-        epochs=3,
-        rng=0,
-        progress=False,
-        validation_data=(X_test, y_test),
+    history = train(
+        net, loss, nl.Adam, X_train, y_train, lr=0.01, epochs=3, validation_data=(X_test, y_test)
     )
     assert history["loss"][-1] < history["loss"][0] < before
     assert history["val_accuracy"][-1] > 0.85
@@ -85,16 +76,9 @@ def test_fit_lowers_the_loss_and_predict_and_accuracy_work(digits):
 def test_float32_network_stays_float32_end_to_end(digits):
     X, _, y, _ = digits
     net = digits_cnn(np.float32)
-    assert net.dtype == np.float32 and net.flat_params.dtype == np.float32
-    out = net.forward(X[:16])  # float64 data is cast once, at the input
     loss = nl.SoftmaxCrossEntropy()
-    loss(out, y[:16])
-    dX = net.backward(loss.backward())
-    assert out.dtype == dX.dtype == np.float32
-    assert all(p.dtype == g.dtype == np.float32 for _, p, g in net.parameters())
-    history = nl.fit(
-        net, loss, nl.SGD(net.parameters(), lr=0.05), X, y, epochs=2, rng=0, progress=False
-    )
+    assert_float32_pass(net, loss, X[:16], y[:16])
+    history = train(net, loss, nl.SGD, X, y, lr=0.05, epochs=2)
     assert history["loss"][1] < history["loss"][0]
     assert net.flat_params.dtype == np.float32
 
@@ -261,8 +245,9 @@ def test_image_inputs_are_checked_by_the_network_and_the_training_functions(digi
         with pytest.raises(ValueError, match=rf"{owner} expected X of shape .*got a 2-D array"):
             call(flat)
     small = nl.Sequential([Conv2D(1, 2, 3, rng=0), Flatten(), nl.Dense(2, 1, rng=0)])
-    weights = small.flat_params.copy()
-    with pytest.raises(ValueError, match=r"padded height and width .* at least the kernel's 3x3"):
+    with raises_and_changes_nothing(
+        small, ValueError, r"padded height and width .* at least the kernel's 3x3"
+    ):
         nl.fit(
             small,
             nl.MSELoss(),
@@ -272,4 +257,3 @@ def test_image_inputs_are_checked_by_the_network_and_the_training_functions(digi
             epochs=1,
             progress=False,
         )
-    np.testing.assert_array_equal(small.flat_params, weights)

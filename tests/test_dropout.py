@@ -6,7 +6,7 @@ import doctest
 
 import numpy as np
 import pytest
-from helpers import TOL, relative_error
+from helpers import TOL, relative_error, train
 
 import nnlab as nl
 from nnlab import dropout
@@ -190,17 +190,10 @@ def test_fit_with_dropout_trains_and_predicts():
     X, y = nl.make_moons(n_samples=300, noise=0.1, rng=0)
     X, X_test, y, y_test = X[:200], X[200:], y[:200], y[200:]
     net = mlp_with_dropout(p=0.2)
-    history = nl.fit(
-        net,
-        nl.SoftmaxCrossEntropy(),
-        nl.Adam(net.parameters(), lr=0.02),
-        X,
-        y,
-        epochs=30,
-        rng=0,
-        progress=False,
+    history = train(
+        net, nl.SoftmaxCrossEntropy(), nl.Adam, X, y, lr=0.02, epochs=30,
         validation_data=(X_test, y_test),
-    )
+    )  # fmt: skip
     assert history["loss"][-1] < 0.5 * history["loss"][0]
     assert nl.accuracy(net, X_test, y_test) > 0.9
     assert nl.accuracy(net, X_test, y_test) == history["val_accuracy"][-1]
@@ -238,10 +231,7 @@ def test_dropout_after_a_conv_layer(digits):
     assert relative_error(analytic, flat_grad_fd(net, loss, X[:3], y[:3], 1)) < 1e-7
     out = nl.predict(net, X[:20])
     np.testing.assert_array_equal(out, nl.predict(net, X[:20]))
-    history = nl.fit(
-        net, loss, nl.Adam(net.parameters(), lr=0.01), X[:300], y[:300], epochs=3, rng=0,
-        progress=False,
-    )  # fmt: skip
+    history = train(net, loss, nl.Adam, X[:300], y[:300], lr=0.01, epochs=3)
     assert history["loss"][-1] < history["loss"][0]
 
 

@@ -3,6 +3,7 @@ flat_params views, cached_bytes, flops and trace, and the shape checks made at b
 
 import numpy as np
 import pytest
+from helpers import assert_float32_pass, net_input_grad_and_fd, train
 
 import nnlab as nl
 from nnlab.recurrent import RNN
@@ -58,9 +59,7 @@ def test_rnn_network_input_gradient_matches_finite_differences():
     X = np.random.default_rng(1).normal(size=(2, 4, 2))
     loss = nl.MSELoss()
     y = np.zeros((2, 3))
-    loss(net.forward(X), y)
-    dX = net.backward(loss.backward())
-    numeric = nl.numerical_gradient(lambda x: loss.forward(net.forward(x, cache=False), y), X)
+    dX, numeric = net_input_grad_and_fd(net, loss, X, y)
     assert dX.shape == X.shape
     assert nl.relative_error(dX, numeric) < 1e-7
 
@@ -70,16 +69,8 @@ def test_fit_learns_to_add_and_predict_works(sums):
     net = rnn_net()
     loss = nl.MSELoss()
     before = loss(nl.predict(net, X), y)
-    history = nl.fit(
-        net,
-        loss,
-        nl.Adam(net.parameters(), lr=0.01),
-        X[:192],
-        y[:192],
-        epochs=20,
-        rng=0,
-        progress=False,
-        validation_data=(X[192:], y[192:]),
+    history = train(
+        net, loss, nl.Adam, X[:192], y[:192], lr=0.01, epochs=20, validation_data=(X[192:], y[192:])
     )
     assert history["loss"][-1] < 0.05 * before
     assert history["val_loss"][-1] < 0.05 * before
@@ -93,17 +84,10 @@ def test_fit_learns_to_add_and_predict_works(sums):
 def test_float32_network_stays_float32_end_to_end(sums):
     X, y = sums
     net = rnn_net(np.float32)
-    assert net.dtype == np.float32 and net.flat_params.dtype == np.float32
-    out = net.forward(X[:16])  # float64 data is cast once, at the input
     loss = nl.MSELoss()
-    loss(out, y[:16])
-    dX = net.backward(loss.backward())
-    assert out.dtype == dX.dtype == np.float32
-    assert all(p.dtype == g.dtype == np.float32 for _, p, g in net.parameters())
+    assert_float32_pass(net, loss, X[:16], y[:16])
     assert net.layers[0].grad_norms_by_step.dtype == np.float32
-    history = nl.fit(
-        net, loss, nl.Adam(net.parameters(), lr=0.01), X, y, epochs=3, rng=0, progress=False
-    )
+    history = train(net, loss, nl.Adam, X, y, lr=0.01, epochs=3)
     assert history["loss"][-1] < history["loss"][0]
     assert net.flat_params.dtype == np.float32
 

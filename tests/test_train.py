@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from helpers import RecordingSGD, raises_and_changes_nothing, train
 
 import nnlab as nl
 
@@ -9,16 +10,7 @@ import nnlab as nl
 def test_moons_reach_97_percent_training_accuracy():
     X, y = nl.make_moons(400, noise=0.1, rng=0)
     net = nl.mlp([2, 16, 16, 2], "tanh", rng=0)
-    history = nl.fit(
-        net,
-        nl.SoftmaxCrossEntropy(),
-        nl.Adam(net.parameters(), lr=0.01),
-        X,
-        y,
-        epochs=60,
-        rng=0,
-        progress=False,
-    )
+    history = train(net, nl.SoftmaxCrossEntropy(), nl.Adam, X, y, lr=0.01, epochs=60)
     assert nl.accuracy(net, X, y) >= 0.97
     assert history["accuracy"][-1] >= 0.97
     assert history["loss"][-1] < history["loss"][0] / 5
@@ -27,16 +19,15 @@ def test_moons_reach_97_percent_training_accuracy():
 def test_digits_reach_96_percent_test_accuracy():
     X_train, X_test, y_train, y_test = nl.load_digits()
     net = nl.mlp([64, 128, 10], "relu", rng=0)
-    history = nl.fit(
+    history = train(
         net,
         nl.SoftmaxCrossEntropy(),
-        nl.Adam(net.parameters(), lr=1e-3),
+        nl.Adam,
         X_train,
         y_train,
+        lr=1e-3,
         epochs=30,
         batch_size=32,
-        rng=0,
-        progress=False,
         validation_data=(X_test, y_test),
     )
     test_accuracy = nl.accuracy(net, X_test, y_test)
@@ -47,32 +38,14 @@ def test_digits_reach_96_percent_test_accuracy():
 def test_binary_classification_with_one_output():
     X, y = nl.make_circles(300, noise=0.05, rng=1)
     net = nl.mlp([2, 8, 1], "tanh", rng=0)
-    nl.fit(
-        net,
-        nl.BinaryCrossEntropy(),
-        nl.Adam(net.parameters(), lr=0.05),
-        X,
-        y,
-        epochs=100,
-        rng=0,
-        progress=False,
-    )
+    train(net, nl.BinaryCrossEntropy(), nl.Adam, X, y, lr=0.05, epochs=100)
     assert nl.accuracy(net, X, y) >= 0.97
 
 
 def test_regression_on_sine():
     X, y = nl.make_sine(200, noise=0.05, rng=0)
     net = nl.mlp([1, 32, 1], "tanh", rng=0)
-    history = nl.fit(
-        net,
-        nl.MSELoss(),
-        nl.Adam(net.parameters(), lr=0.01),
-        X,
-        y,
-        epochs=200,
-        rng=0,
-        progress=False,
-    )
+    history = train(net, nl.MSELoss(), nl.Adam, X, y, lr=0.01, epochs=200)
     assert "accuracy" not in history
     assert history["loss"][-1] < 0.01
 
@@ -82,40 +55,19 @@ def test_fit_is_reproducible():
     runs = []
     for _ in range(2):
         net = nl.mlp([2, 8, 2], "tanh", rng=3)
-        h = nl.fit(
-            net,
-            nl.SoftmaxCrossEntropy(),
-            nl.SGD(net.parameters(), 0.1),
-            X,
-            y,
-            epochs=5,
-            batch_size=16,
-            rng=4,
-            progress=False,
+        h = train(
+            net, nl.SoftmaxCrossEntropy(), nl.SGD, X, y, lr=0.1, epochs=5, batch_size=16, rng=4
         )
         runs.append((h["loss"], net.flat_params.copy()))
     assert runs[0][0] == runs[1][0]
     np.testing.assert_array_equal(runs[0][1], runs[1][1])
 
 
-class Recording(nl.SGD):
-    """SGD that remembers the weights after its last completed step."""
-
-    def __init__(self, net, lr):
-        super().__init__(net.parameters(), lr)
-        self.net, self.steps, self.after = net, 0, net.flat_params.copy()
-
-    def step(self):
-        super().step()
-        self.steps += 1
-        self.after = self.net.flat_params.copy()
-
-
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_divergence_raises_and_leaves_weights_as_before_the_failing_step(dtype):
     X, y = nl.make_moons(64, rng=0)
     net = nl.mlp([2, 32, 2], "relu", rng=0, dtype=dtype)
-    opt = Recording(net, lr=1e6)
+    opt = RecordingSGD(net, lr=1e6)
     with pytest.raises(
         FloatingPointError,
         match=r"fit diverged at epoch \d+, batch \d+: .* smaller learning rate "
@@ -141,18 +93,8 @@ def test_nan_input_raises_before_any_update():
     X, y = nl.make_moons(50, rng=0)
     X[7, 1] = np.nan
     net = nl.mlp([2, 4, 2], "relu", rng=0)
-    before = net.flat_params.copy()
-    with pytest.raises(FloatingPointError, match=r"NaN or inf in 1 row.*row 7"):
-        nl.fit(
-            net,
-            nl.SoftmaxCrossEntropy(),
-            nl.SGD(net.parameters(), 0.1),
-            X,
-            y,
-            epochs=1,
-            progress=False,
-        )
-    np.testing.assert_array_equal(net.flat_params, before)
+    with raises_and_changes_nothing(net, FloatingPointError, r"NaN or inf in 1 row.*row 7"):
+        train(net, nl.SoftmaxCrossEntropy(), nl.SGD, X, y, lr=0.1, epochs=1)
 
 
 def test_progress_bar_runs(capsys):

@@ -1,7 +1,10 @@
-"""Every checker with its reference solution, and ways to spoil a solution's output."""
+"""Every checker with its reference solution, ways to spoil a solution's output, and the checks
+every exercise's tests make: its docstring examples run, it exports the checker and not the
+solution, the checker names each mistake and tells a stub it is not attempted yet."""
 
 from __future__ import annotations
 
+import doctest
 from functools import partial
 
 import numpy as np
@@ -75,3 +78,32 @@ def spoil(out, how):
 
 def spoiled(solution, how):
     return lambda *args: spoil(solution(*args), how)
+
+
+def assert_docstring_examples_run(module):
+    """Every docstring example of ``module`` runs as written, and there is at least one."""
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted >= 1
+
+
+def assert_exports_checker_not_solution(checker, solution):
+    """nnlab.exercises exports the checker named ``checker`` but not the reference ``solution``."""
+    assert not hasattr(ex, solution)
+    assert checker in ex.__all__
+
+
+def assert_names_the_mistake(fb, phrase):
+    """The feedback ``fb`` on an attempt with a mistake: marked wrong (attempted, not passed),
+    with ``phrase`` in its hint. Returns ``fb``, for a test that asserts more."""
+    assert fb.attempted and not fb.passed, fb.hint
+    assert phrase in fb.hint, fb.hint
+    return fb
+
+
+def assert_not_attempted(fb):
+    """The feedback on a stub that raises NotImplementedError: not attempted (and not passed),
+    with a one-line hint that starts "not attempted yet: implement fn(". Returns ``fb``."""
+    assert fb.attempted is False and not fb.passed, fb.hint
+    assert fb.hint.startswith("not attempted yet: implement fn("), fb.hint
+    assert "\n" not in fb.hint, fb.hint
+    return fb

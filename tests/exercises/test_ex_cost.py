@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pytest
 
@@ -14,15 +12,19 @@ from nnlab.exercises import cost
 from nnlab.exercises._feedback import Feedback
 from nnlab.exercises.cost import _cases, dense_flops_solution
 
+from .checkers import (
+    assert_docstring_examples_run,
+    assert_exports_checker_not_solution,
+    assert_names_the_mistake,
+)
+
 
 def test_docstring_examples_run():
-    result = doctest.testmod(cost, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted >= 1
+    assert_docstring_examples_run(cost)
 
 
 def test_solution_is_not_re_exported():
-    assert not hasattr(ex, "dense_flops_solution")
-    assert "check_dense_flops" in ex.__all__
+    assert_exports_checker_not_solution("check_dense_flops", "dense_flops_solution")
 
 
 def _sizes():
@@ -141,12 +143,9 @@ VARIANTS = {
 }
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_each_mistake_is_named(variant):
-    fn, phrase = VARIANTS[variant]
-    fb = ex.check_dense_flops(fn)
-    assert not fb.passed
-    assert phrase in fb.hint, fb.hint
+@pytest.mark.parametrize(("fn", "phrase"), VARIANTS.values(), ids=list(VARIANTS))
+def test_each_mistake_is_named(fn, phrase):
+    assert_names_the_mistake(ex.check_dense_flops(fn), phrase)
 
 
 def test_a_single_mistake_says_the_other_count_is_right():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pytest
 
@@ -13,15 +11,19 @@ from nnlab.exercises import dropout
 from nnlab.exercises._feedback import Feedback
 from nnlab.exercises.dropout import _cases, dropout_backward_solution
 
+from .checkers import (
+    assert_docstring_examples_run,
+    assert_exports_checker_not_solution,
+    assert_names_the_mistake,
+)
+
 
 def test_docstring_examples_run():
-    result = doctest.testmod(dropout, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted >= 1
+    assert_docstring_examples_run(dropout)
 
 
 def test_solution_is_not_re_exported():
-    assert not hasattr(ex, "dropout_backward_solution")
-    assert "check_dropout_backward" in ex.__all__
+    assert_exports_checker_not_solution("check_dropout_backward", "dropout_backward_solution")
 
 
 SHAPES = [(4, 6), (1, 10), (2, 3, 4, 4)]
@@ -171,12 +173,9 @@ VARIANTS = {
 }
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_each_mistake_is_named(variant):
-    fn, phrase = VARIANTS[variant]
-    fb = ex.check_dropout_backward(fn)
-    assert not fb.passed
-    assert phrase in fb.hint, fb.hint
+@pytest.mark.parametrize(("fn", "phrase"), VARIANTS.values(), ids=list(VARIANTS))
+def test_each_mistake_is_named(fn, phrase):
+    assert_names_the_mistake(ex.check_dropout_backward(fn), phrase)
 
 
 def test_one_over_p_names_the_case_p_0_as_well():

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pytest
 
@@ -12,17 +10,21 @@ from nnlab import init
 from nnlab.exercises import initialization
 from nnlab.exercises.initialization import HE_CASES, he_init_solution
 
+from .checkers import (
+    assert_docstring_examples_run,
+    assert_exports_checker_not_solution,
+    assert_names_the_mistake,
+)
+
 sqrt = np.sqrt
 
 
 def test_docstring_examples_run():
-    result = doctest.testmod(initialization, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted >= 1
+    assert_docstring_examples_run(initialization)
 
 
 def test_solution_is_not_re_exported():
-    assert not hasattr(ex, "he_init_solution")
-    assert "check_he_init" in ex.__all__
+    assert_exports_checker_not_solution("check_he_init", "he_init_solution")
 
 
 def test_he_solution_agrees_in_distribution_with_nnlab_init_he():
@@ -145,12 +147,9 @@ HE_VARIANTS = {
 }
 
 
-@pytest.mark.parametrize("variant", HE_VARIANTS)
-def test_each_he_mistake_is_named(variant):
-    fn, phrase = HE_VARIANTS[variant]
-    fb = ex.check_he_init(fn)
-    assert not fb.passed
-    assert phrase in fb.hint
+@pytest.mark.parametrize(("fn", "phrase"), HE_VARIANTS.values(), ids=list(HE_VARIANTS))
+def test_each_he_mistake_is_named(fn, phrase):
+    assert_names_the_mistake(ex.check_he_init(fn), phrase)
 
 
 @pytest.mark.parametrize("variant", ["zeros", "a constant", "identical columns"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import itertools
 
 import numpy as np
@@ -19,10 +18,11 @@ from nnlab.exercises.memory import (
     training_memory_solution,
 )
 
+from .checkers import assert_docstring_examples_run, assert_names_the_mistake, assert_not_attempted
+
 
 def test_docstring_examples_run():
-    result = doctest.testmod(memory, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted >= 1
+    assert_docstring_examples_run(memory)
 
 
 NETWORKS = [
@@ -217,12 +217,9 @@ VARIANTS = {
 }
 
 
-@pytest.mark.parametrize("variant", VARIANTS)
-def test_each_mistake_is_named(variant):
-    fn, phrase = VARIANTS[variant]
-    fb = check_training_memory(fn)
-    assert not fb.passed
-    assert phrase in fb.hint, fb.hint
+@pytest.mark.parametrize(("fn", "phrase"), VARIANTS.values(), ids=list(VARIANTS))
+def test_each_mistake_is_named(fn, phrase):
+    assert_names_the_mistake(check_training_memory(fn), phrase)
 
 
 def test_a_single_mistake_says_the_other_value_is_right():
@@ -242,9 +239,7 @@ def test_a_stub_is_not_attempted():
     def stub(widths, N, itemsize):
         raise NotImplementedError
 
-    fb = check_training_memory(stub)
-    assert not fb.passed and fb.attempted is False
-    assert fb.hint.startswith("not attempted yet: implement fn(")
+    fb = assert_not_attempted(check_training_memory(stub))
     assert "Key differences: forward vs backpropagation" in fb.hint
 
 

@@ -2,27 +2,31 @@
 
 from __future__ import annotations
 
-import doctest
 import itertools
 
 import numpy as np
 import pytest
 
-from nnlab import exercises as ex
 from nnlab.exercises import pareto
 from nnlab.exercises._feedback import Feedback
 from nnlab.exercises._runner import close
 from nnlab.exercises.pareto import _cases, check_pareto_front, pareto_front_solution
 from nnlab.explore import training_speed
 
+from .checkers import (
+    assert_docstring_examples_run,
+    assert_exports_checker_not_solution,
+    assert_names_the_mistake,
+    assert_not_attempted,
+)
+
 
 def test_docstring_examples_run():
-    result = doctest.testmod(pareto, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted >= 1
+    assert_docstring_examples_run(pareto)
 
 
 def test_solution_is_not_re_exported():
-    assert not hasattr(ex, "pareto_front_solution")
+    assert_exports_checker_not_solution("check_pareto_front", "pareto_front_solution")
 
 
 def _brute_force(costs, accs):
@@ -264,9 +268,7 @@ VARIANTS = {
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_each_mistake_is_named(variant):
     fn, phrase = VARIANTS[variant]
-    fb = check_pareto_front(fn)
-    assert not fb.passed and fb.attempted
-    assert phrase in fb.hint, fb.hint
+    fb = assert_names_the_mistake(check_pareto_front(fn), phrase)
     assert "{" not in fb.hint.replace("{'", "")  # every placeholder was filled in
 
 
@@ -294,9 +296,7 @@ def test_a_stub_is_not_attempted_yet():
     def pareto_front(costs, accuracies):
         raise NotImplementedError
 
-    fb = check_pareto_front(pareto_front)
-    assert not fb.passed and fb.attempted is False
-    assert fb.hint.startswith("not attempted yet: implement fn(")
+    fb = assert_not_attempted(check_pareto_front(pareto_front))
     assert "Pareto front of the chapter Comparing performance" in fb.hint
 
 

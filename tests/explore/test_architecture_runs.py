@@ -3,9 +3,6 @@ train_digits against the documented recipe and an accuracy counted here, the dep
 nnlab against scikit-learn (the iterations scikit-learn really ran) and the depth figure. The
 runs train on a subset of the digits for a few epochs; the measured times are never asserted."""
 
-import itertools
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
@@ -19,44 +16,8 @@ from nnlab.explore.architecture_runs import (
     small_cnn,
     train_digits,
 )
-from nnlab.explore.signal_propagation import digits
 
-
-@pytest.fixture
-def subset(monkeypatch):
-    """The first 400 training and 150 test digits, in place of the whole split: faster."""
-    split = digits()
-    small = SimpleNamespace(
-        X_train=split.X_train[:400],
-        y_train=split.y_train[:400],
-        X_test=split.X_test[:150],
-        y_test=split.y_test[:150],
-    )
-    monkeypatch.setattr(architecture_runs, "digits", lambda: small)
-    return small
-
-
-@pytest.fixture
-def fit_calls(monkeypatch):
-    """Every call of nnlab.fit made by the module: (net, optimizer, X, y, kwargs)."""
-    calls = []
-
-    def spy(net, loss, optimizer, X, y, **kwargs):
-        assert isinstance(loss, nl.SoftmaxCrossEntropy)
-        calls.append(SimpleNamespace(net=net, opt=optimizer, X=X, y=y, kwargs=kwargs))
-        return nl.fit(net, loss, optimizer, X, y, **kwargs)
-
-    monkeypatch.setattr(architecture_runs, "fit", spy)
-    return calls
-
-
-def counted_accuracy(net, X, y):
-    """Fraction of samples whose largest logit is the label, from a forward pass."""
-    return float(np.mean(np.argmax(net.forward(X, cache=False), axis=1) == y))
-
-
-def dense_shapes(net):
-    return [la.W.shape for la in net.layers if isinstance(la, nl.Dense)]
+from .digit_runs import counted_accuracy, dense_shapes, mlp_params
 
 
 def recording(build):
@@ -70,8 +31,9 @@ def recording(build):
     return wrapped, nets
 
 
-def mlp_params(sizes):
-    return sum(a * b + b for a, b in itertools.pairwise(sizes))
+# what the fixtures subset and fit_calls (conftest.py) act on
+EXPLORED = architecture_runs  # the module whose digits and fit they replace
+SUBSET = (400, 150)  # its training and test digits
 
 
 # the networks

@@ -1,10 +1,9 @@
 """The layout of nnlab.explore: light imports, re-exports, old names, module sizes."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from helpers import loaded_by_import
 
 import nnlab
 import nnlab.explore as explore
@@ -14,12 +13,8 @@ NNLAB = Path(nnlab.__file__).parent
 
 
 def test_importing_explore_needs_only_numpy():
-    code = (
-        "import sys, nnlab.explore; heavy = {'matplotlib', 'ipywidgets', "
-        "'IPython', 'PIL', 'sklearn', 'tqdm'} & set(sys.modules); print(sorted(heavy))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    heavy = ["matplotlib", "ipywidgets", "IPython", "PIL", "sklearn", "tqdm"]
+    assert loaded_by_import("nnlab.explore", heavy) == []
 
 
 def test_every_public_name_is_re_exported():

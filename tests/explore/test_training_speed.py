@@ -17,7 +17,6 @@ import pytest
 import nnlab as nl
 from nnlab.data import validation_split
 from nnlab.explore import training_speed
-from nnlab.explore.signal_propagation import digits
 from nnlab.explore.training_speed import (
     ADAMW_DECAY,
     BATCHING,
@@ -34,33 +33,7 @@ from nnlab.explore.training_speed import (
     tune_learning_rates,
 )
 
-
-@pytest.fixture
-def subset(monkeypatch):
-    """The first 150 training and 60 test digits, in place of the whole split: faster."""
-    split = digits()
-    small = SimpleNamespace(
-        X_train=split.X_train[:150],
-        y_train=split.y_train[:150],
-        X_test=split.X_test[:60],
-        y_test=split.y_test[:60],
-    )
-    monkeypatch.setattr(training_speed, "digits", lambda: small)
-    return small
-
-
-@pytest.fixture
-def fit_calls(monkeypatch):
-    """Every call of nnlab.fit made by the module: (net, optimizer, X, y, kwargs)."""
-    calls = []
-
-    def spy(net, loss, optimizer, X, y, **kwargs):
-        assert isinstance(loss, nl.SoftmaxCrossEntropy)
-        calls.append(SimpleNamespace(net=net, opt=optimizer, X=X, y=y, kwargs=kwargs))
-        return nl.fit(net, loss, optimizer, X, y, **kwargs)
-
-    monkeypatch.setattr(training_speed, "fit", spy)
-    return calls
+from .digit_runs import counted_accuracy, dense_shapes, mlp_params
 
 
 def sgd_by_hand(net, X, y, optimizer, epochs, batch_size, gen):
@@ -80,19 +53,6 @@ def sgd_by_hand(net, X, y, optimizer, epochs, batch_size, gen):
     return np.array(means)
 
 
-def counted_accuracy(net, X, y):
-    """Fraction of samples whose largest logit is the label, from a forward pass."""
-    return float(np.mean(np.argmax(net.forward(X, cache=False), axis=1) == y))
-
-
-def dense_shapes(net):
-    return [la.W.shape for la in net.layers if isinstance(la, nl.Dense)]
-
-
-def mlp_params(sizes):
-    return sum(a * b + b for a, b in itertools.pairwise(sizes))
-
-
 def assert_cumulative_seconds(seconds):
     assert np.isfinite(seconds).all() and np.all(seconds > 0)
     assert np.all(np.diff(seconds, axis=-1) >= 0)
@@ -110,6 +70,11 @@ def cross_entropy(net, X, y):
 def assert_same_data(call, X, y):
     np.testing.assert_array_equal(call.X, X)
     np.testing.assert_array_equal(call.y, y)
+
+
+# what the fixtures subset and fit_calls (conftest.py) act on
+EXPLORED = training_speed  # the module whose digits and fit they replace
+SUBSET = (150, 60)  # its training and test digits
 
 
 # the optimizers and the grids

@@ -1,11 +1,9 @@
 """The playground's figure: what each panel shows comes from the Playground and its maps."""
 
-import subprocess
-import sys
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from helpers import loaded_by_import
 from matplotlib.collections import LineCollection
 
 from nnlab import viz
@@ -25,12 +23,8 @@ from nnlab.explore.playground.scales import shared_limit, unit_images
 
 
 def test_importing_the_playground_needs_only_numpy():
-    code = (
-        "import sys, nnlab.explore.playground; print(sorted({'matplotlib', 'ipywidgets', "
-        "'IPython'} & set(sys.modules)))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    heavy = ["matplotlib", "ipywidgets", "IPython"]
+    assert loaded_by_import("nnlab.explore.playground", heavy) == []
 
 
 @pytest.fixture(scope="module")
