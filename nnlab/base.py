@@ -113,20 +113,15 @@ class Layer:
 
     def forward(self, X, *, cache: bool = True) -> np.ndarray:
         """The layer's output; with ``cache=False`` (inference) nothing is kept."""
-        # Runs for every layer of every step: the common case costs a few comparisons.
-        spec, dtype = self.input_shape, self.dtype
+        # Runs for every layer of every step, so the common case costs three comparisons: an
+        # array of the layer's dtype, of the shape of the last input (which passed the checks).
+        dtype = self.dtype
         if not (
             type(X) is np.ndarray
             and (X.dtype is dtype if dtype is not None else X.dtype.kind == "f")
-            and (
-                X.ndim >= self.min_ndim
-                if spec is None
-                else X.shape[1:] == spec or batch_fits(X.shape, spec)  # ==: all sizes fixed
-            )
+            and X.shape == self._io[0]
         ):
-            X = self._convert_input(X)
-        if self._check_sample is not None:
-            self._check_sample(X)
+            X = self._checked_input(X)
         Z, saved = self._forward(X, cache)
         self._io = (X.shape, Z.shape, Z.dtype)
         if not cache:
@@ -176,12 +171,21 @@ class Layer:
     def _backward(self, dZ: np.ndarray, *saved, input_grad: bool) -> np.ndarray | None:
         raise NotImplementedError(f"{type(self).__name__} defines no _backward")
 
-    def _convert_input(self, X) -> np.ndarray:
+    def _checked_input(self, X) -> np.ndarray:
         """``X`` as an array of the layer's dtype and sample shape, or a clear error."""
         spec, dtype = self.input_shape, self.dtype
-        if spec is None and self.min_ndim < 2:
-            return as_float_array(X, "X", owner=self.label(), dtype=dtype)
-        return check_input(X, spec, "X", owner=self.label(), dtype=dtype)
+        if not (
+            isinstance(X, np.ndarray)
+            and (X.dtype == dtype if dtype is not None else X.dtype.kind == "f")
+            and (X.ndim >= self.min_ndim if spec is None else batch_fits(X.shape, spec))
+        ):
+            if spec is None and self.min_ndim < 2:
+                X = as_float_array(X, "X", owner=self.label(), dtype=dtype)
+            else:
+                X = check_input(X, spec, "X", owner=self.label(), dtype=dtype)
+        if self._check_sample is not None:
+            self._check_sample(X)
+        return X
 
     # Optional: a method ``_check_sample(X)`` raising ValueError, for what shapes cannot say.
     _check_sample = None
