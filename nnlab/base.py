@@ -154,7 +154,7 @@ class Layer:
             )
         _, shape, dtype = self._io
         if self.checks_dZ and not (
-            isinstance(dZ, np.ndarray) and dZ.shape == shape and dZ.dtype == dtype
+            type(dZ) is np.ndarray and dZ.dtype is dtype and dZ.shape == shape
         ):
             dZ = as_float_array(dZ, "dZ", owner=self.label())
             if dZ.shape != shape:
