@@ -26,6 +26,8 @@ from .conv import Conv2D
 from .counting import flops
 from .data import load_digits, make_circles, make_moons, make_sine, make_spirals, make_xor
 from .dropout import Dropout
+from .dual import Dual
+from .forward_mode import forward_mode_gradient, jvp
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .layers import Dense
 from .losses import BinaryCrossEntropy, Loss, MSELoss, SoftmaxCrossEntropy
@@ -49,6 +51,7 @@ __all__ = [
     "Conv2D",
     "Dense",
     "Dropout",
+    "Dual",
     "Flatten",
     "History",
     "Identity",
@@ -76,11 +79,13 @@ __all__ = [
     "fit",
     "flops",
     "format_time",
+    "forward_mode_gradient",
     "get_activation",
     "grad_norm",
     "gradcheck",
     "graph",
     "init",
+    "jvp",
     "load_digits",
     "make_circles",
     "make_moons",

@@ -195,6 +195,16 @@ def check_sample_shape(given, declared: tuple | None, last: tuple | None, owner:
     return tuple(int(d) for d in shape)
 
 
+def check_tangent(tangent, shape: tuple, dtype, name: str, *, owner: str) -> np.ndarray:
+    """A forward-mode tangent: zeros for None, else a real array of ``shape`` in ``dtype``."""
+    if tangent is None:
+        return np.zeros(shape, dtype)
+    tangent = as_float_array(tangent, name, owner=owner)
+    if tangent.shape != tuple(shape):
+        raise ValueError(f"{owner} expected {name} of shape {tuple(shape)}, got {tangent.shape}.")
+    return tangent.astype(dtype, copy=False)
+
+
 def check_input(X, sample_shape: tuple | None, name: str, *, owner: str, dtype=None):
     """Check that ``X`` is a batch of samples of ``sample_shape`` (see ``Layer.input_shape``).
 

@@ -60,6 +60,9 @@ class Identity(Activation):
     def _backward(self, dA, view, *, input_grad):
         return dA if input_grad else None
 
+    def _jvp(self, X, dX, dflat):
+        return X.copy(), dX.copy()
+
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     # exp(-|x|) never overflows; pick the algebraically equal form that avoids cancellation.
@@ -92,6 +95,10 @@ class Sigmoid(Activation):
             return None
         return dA * A * (1.0 - A)
 
+    def _jvp(self, X, dX, dflat):
+        A = _sigmoid(X)
+        return A, dX * A * (1.0 - A)
+
 
 class Tanh(Activation):
     """Hyperbolic tangent, range (-1, 1). ``f'(z) = 1 - tanh(z)^2``, at most 1 (at z = 0)."""
@@ -112,6 +119,10 @@ class Tanh(Activation):
         dZ *= dA
         return dZ
 
+    def _jvp(self, X, dX, dflat):
+        A = np.tanh(X)
+        return A, dX * (1.0 - A * A)
+
 
 class ReLU(Activation):
     """Rectified linear unit ``f(z) = max(z, 0)``; ``f'(z)`` is 1 for z > 0, else 0."""
@@ -126,6 +137,9 @@ class ReLU(Activation):
 
     def _backward(self, dA, A, *, input_grad):
         return dA * (A > 0) if input_grad else None
+
+    def _jvp(self, X, dX, dflat):
+        return np.maximum(X, 0.0), dX * (X > 0)
 
 
 class LeakyReLU(Activation):
@@ -157,6 +171,9 @@ class LeakyReLU(Activation):
 
     def _backward(self, dA, X, *, input_grad):
         return np.where(X > 0, dA, dA * self.alpha) if input_grad else None
+
+    def _jvp(self, X, dX, dflat):
+        return np.where(X > 0, X, X * self.alpha), np.where(X > 0, dX, dX * self.alpha)
 
     def __repr__(self) -> str:
         return f"LeakyReLU(alpha={self.alpha:g})"
@@ -198,6 +215,10 @@ class Softmax(Activation):
         if not input_grad:
             return None
         return A * (dA - np.sum(dA * A, axis=1, keepdims=True))
+
+    def _jvp(self, X, dX, dflat):
+        A, _ = self._forward(X, False)
+        return A, A * (dX - np.sum(dX * A, axis=1, keepdims=True))
 
 
 ACTIVATIONS: dict[str, type[Activation]] = {

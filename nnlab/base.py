@@ -18,32 +18,11 @@ from ._validation import (
     check_input,
     check_positive_int,
     check_sample_shape,
+    check_tangent,
 )
+from .param import Param
 
-
-class Param:
-    """A learnable parameter, declared once on a layer class: ``W = Param("Weights, ...")``.
-
-    It gives every instance ``layer.W`` (assignment is checked and copied into the existing
-    array, so optimizers keep their references) and the gradient ``layer.dW`` of the same
-    shape, which ``backward`` overwrites. The layer creates the array in ``__init__`` with
-    ``self._init_param("W", value, shape)``.
-    """
-
-    def __init__(self, doc: str) -> None:
-        self.doc = doc
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-        self.__doc__ = self.doc
-        grad = property(lambda layer: layer.gradient(name), doc=f"dLoss/d{name}: {self.doc}")
-        setattr(owner, f"d{name}", grad)
-
-    def __get__(self, layer, owner=None):
-        return self if layer is None else layer.parameter(self.name)
-
-    def __set__(self, layer, value) -> None:
-        layer.assign(self.name, value)
+__all__ = ["Layer", "Param"]
 
 
 class Layer:
@@ -61,6 +40,9 @@ class Layer:
       with ``self._init_param(name, value, shape)`` (after ``super().__init__(dtype)``);
     - its FLOPs, ``_flops(n, sample_shape) -> {"forward", "backward_dW", "backward_dX"}``,
       or only ``flops_per_entry = (forward, backward)`` for an element-wise layer;
+    - its forward-mode rule, ``_jvp(X, dX, dflat) -> (Z, dZ)``: the output and its
+      derivative along the input tangent ``dX`` and the parameter tangent ``dflat`` (split
+      it with ``param_tangents``), for :func:`nnlab.jvp`;
     - optionally ``input_shape`` (one sample's shape, see Shapes), ``output_shape``, and
       ``_check_sample(X)`` for a check the shape cannot express.
 
@@ -189,6 +171,29 @@ class Layer:
 
     # Optional: a method ``_check_sample(X)`` raising ValueError, for what shapes cannot say.
     _check_sample = None
+
+    # -- forward mode ----------------------------------------------------------------------
+
+    def jvp(self, X, dX=None, dparams=None) -> tuple[np.ndarray, np.ndarray]:
+        """The output at ``X`` and its derivative along ``(dX, dparams)``: see :func:`nnlab.jvp`.
+
+        One pass, nothing cached, no state changed."""
+        X = self._checked_input(X)
+        dtype = self.dtype or X.dtype
+        dX = check_tangent(dX, X.shape, dtype, "dX", owner=self.label())
+        dflat = check_tangent(dparams, (self.n_params,), dtype, "dparams", owner=self.label())
+        return self._jvp(X, dX, dflat)
+
+    def param_tangents(self, dflat: np.ndarray) -> dict[str, np.ndarray]:
+        """A ``flat_params``-sized array as one view per parameter, shaped like it."""
+        views, offset = {}, 0
+        for name, p in self._params.items():
+            views[name] = dflat[offset : offset + p.size].reshape(p.shape)
+            offset += p.size
+        return views
+
+    def _jvp(self, X: np.ndarray, dX: np.ndarray, dflat: np.ndarray):
+        raise NotImplementedError(f"{self.label()} defines no forward-mode rule (_jvp).")
 
     # -- the cache -----------------------------------------------------------------------
 

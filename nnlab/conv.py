@@ -219,18 +219,37 @@ class Conv2D(Layer):
             )
 
     def _forward(self, X, cache):
+        cols = self._columns(X)
+        Z = self._correlate(self._params["W"], cols, X.shape)
+        Z += self._params["b"][:, None, None]
+        return Z, (cols, X.shape)
+
+    def _columns(self, X: np.ndarray) -> np.ndarray:
+        """The patches of ``X`` (zero-padded) as columns, ``(C_in kh kw, Ho Wo N)``."""
         (N, _, H, W), (ph, pw) = X.shape, self.padding
         if ph or pw:  # the one copy of the input, with a frame of zeros
-            Xp = chwn_zeros(N, self.in_channels, H + 2 * ph, W + 2 * pw, self.dtype)
+            Xp = chwn_zeros(N, self.in_channels, H + 2 * ph, W + 2 * pw, X.dtype)
             Xp[:, :, ph : ph + H, pw : pw + W] = X
         else:
             Xp = X
-        cols = im2col(Xp, self.kernel_size, self.stride)
-        W_row = self._params["W"].reshape(self.out_channels, -1)
-        Z = np.matmul(W_row, cols)
-        Z += self._params["b"][:, None]
+        return im2col(Xp, self.kernel_size, self.stride)
+
+    def _correlate(self, kernels: np.ndarray, cols: np.ndarray, x_shape: tuple) -> np.ndarray:
+        """``kernels * X`` without the bias, ``(N, C_out, Ho, Wo)`` (stored as CHWN)."""
+        N, _, H, W = x_shape
+        Z = np.matmul(kernels.reshape(self.out_channels, -1), cols)
         Ho, Wo = out_size(H, *self._axis(0)), out_size(W, *self._axis(1))
-        return Z.reshape(self.out_channels, Ho, Wo, N).transpose(3, 0, 1, 2), (cols, X.shape)
+        return Z.reshape(self.out_channels, Ho, Wo, N).transpose(3, 0, 1, 2)
+
+    def _jvp(self, X, dX, dflat):
+        t, cols = self.param_tangents(dflat), self._columns(X)
+        Z = self._correlate(self._params["W"], cols, X.shape)
+        Z += self._params["b"][:, None, None]
+        # bilinear in (W, X): dZ = W * dX + dW * X + db
+        dZ = self._correlate(self._params["W"], self._columns(dX), X.shape)
+        dZ += self._correlate(t["W"], cols, X.shape)
+        dZ += t["b"][:, None, None]
+        return Z, dZ
 
     def _axis(self, k: int) -> tuple[int, int, int]:
         return self.kernel_size[k], self.stride[k], self.padding[k]

@@ -119,6 +119,15 @@ class Dropout(Layer):
             return None
         return dZ if mask is None else dZ * mask
 
+    def _jvp(self, X, dX, dflat):
+        if self.p > 0.0:
+            raise ValueError(
+                f"{self!r}: forward mode differentiates one fixed function, and a training pass "
+                "of dropout draws a new random mask each time; use p=0 (or remove the layer) "
+                "for jvp."
+            )
+        return X.copy(), dX.copy()
+
     def _flops(self, n, shape):
         # Per entry of X: forward a comparison, a scaling of the mask and a multiply (drawing
         # the random numbers not counted), backward one multiply; all 0 when p = 0.

@@ -99,6 +99,15 @@ class Dense(Layer):
         np.dot(self._ones[:n], dZ, out=self._grads["b"])
         return np.dot(dZ, self._params["W"].T) if input_grad else None
 
+    def _jvp(self, X, dX, dflat):
+        t, W = self.param_tangents(dflat), self._params["W"]
+        Z = X @ W
+        Z += self._params["b"]
+        dZ = dX @ W  # the product rule: dX W + X dW + db
+        dZ += X @ t["W"]
+        dZ += t["b"]
+        return Z, dZ
+
     def _reset_buffers(self) -> None:
         self._ones = np.ones(0, dtype=self.dtype)
 

@@ -11,7 +11,13 @@ import math
 
 import numpy as np
 
-from ._validation import as_numeric_array, check_class_labels, check_positive_int, nonfinite_rows
+from ._validation import (
+    as_numeric_array,
+    check_class_labels,
+    check_positive_int,
+    check_tangent,
+    nonfinite_rows,
+)
 
 
 class Loss:
@@ -54,6 +60,17 @@ class Loss:
 
     def backward(self) -> np.ndarray:
         raise NotImplementedError
+
+    def jvp(self, prediction, target, dprediction) -> tuple[float, float]:
+        """Forward mode: the loss and its derivative along ``dprediction`` (same shape as
+        ``prediction``; None is zero). Nothing is cached."""
+        P = self._prediction(prediction)
+        T = self.check_target(target, P.shape, P.dtype)
+        dP = check_tangent(dprediction, P.shape, P.dtype, "dprediction", owner=repr(self))
+        return self._jvp(P, T, dP)
+
+    def _jvp(self, P: np.ndarray, T, dP: np.ndarray) -> tuple[float, float]:
+        raise NotImplementedError(f"{self!r} defines no forward-mode rule (_jvp).")
 
     def check_target(self, target, shape: tuple[int, int], dtype, name: str = "target"):
         """Validate ``target`` for predictions of ``shape``; return it as ``forward`` uses it.
@@ -175,6 +192,10 @@ class MSELoss(Loss):
         (diff,) = self._cached()
         return diff * (2.0 / diff.size)
 
+    def _jvp(self, P, T, dP):
+        diff = P - T  # L = sum(diff^2) / size, so dL = 2 sum(diff * dP) / size
+        return float(np.vdot(diff, diff)) / diff.size, 2.0 * float(np.vdot(diff, dP)) / diff.size
+
 
 def _probability_rows(loss: Loss, Y: np.ndarray, name: str) -> np.ndarray:
     """Check that the rows of ``Y`` are probabilities: the fused gradient assumes they are."""
@@ -269,6 +290,21 @@ class SoftmaxCrossEntropy(Loss):
         dZ *= 1.0 / n
         return dZ
 
+    def _jvp(self, Z, T, dZ):
+        # L_i = log s_i - shifted_i[y_i]; along dZ, d(log s_i) = p_i . dZ_i and d(shifted) = dZ
+        n = Z.shape[0]
+        shifted = Z - Z.max(axis=1, keepdims=True)
+        E = np.exp(shifted)
+        s = E.sum(axis=1, keepdims=True)
+        log_s = np.log(s)
+        slope = np.sum(E / s * dZ, axis=1)
+        if T.ndim == 1:
+            rows = np.arange(n)
+            loss = float(np.sum(log_s) - np.sum(shifted[rows, T])) / n
+            return loss, float(np.sum(slope) - np.sum(dZ[rows, T])) / n
+        loss = float(np.sum(T * (log_s - shifted))) / n
+        return loss, float(np.vdot(T.sum(axis=1), slope) - np.vdot(T, dZ)) / n
+
 
 class BinaryCrossEntropy(Loss):
     """Sigmoid followed by binary cross-entropy, on logits, computed stably.
@@ -319,6 +355,12 @@ class BinaryCrossEntropy(Loss):
         Z, T, e = self._cached()
         sig = np.where(Z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
         return ((sig - T) * (1.0 / Z.size)).astype(Z.dtype, copy=False)
+
+    def _jvp(self, Z, T, dZ):
+        e = np.exp(-np.abs(Z))
+        loss = float(np.sum(np.maximum(Z, 0) - Z * T + np.log1p(e))) / Z.size
+        sig = np.where(Z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))  # dL/dZ = (sigmoid(Z) - T) / size
+        return loss, float(np.vdot(sig - T, dZ)) / Z.size
 
 
 LOSSES: dict[str, type[Loss]] = {

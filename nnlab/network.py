@@ -143,6 +143,13 @@ class Sequential(Layer):
             dZ = layer.backward(dZ)
         return self.layers[0].backward(dZ, input_grad=input_grad)
 
+    def _jvp(self, X, dX, dflat):
+        offset = 0
+        for layer in self.layers:  # each layer takes its slice of the parameter tangent
+            X, dX = layer.jvp(X, dX, dflat[offset : offset + layer.n_params])
+            offset += layer.n_params
+        return X, dX
+
     def parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
         """``[("0.W", W, dW), ("0.b", b, db), ...]``, named by position (and path, nested)."""
         return [

@@ -108,6 +108,20 @@ class MaxPool2D(Layer):
             np.maximum(Z, window, out=Z)
         return Z, (X, Z)
 
+    def _jvp(self, X, dX, dflat):
+        # Each output moves with the input entry that is its maximum (the first one in
+        # row-major window order on a tie, the entry that backward gives the gradient to).
+        Z, _ = self._forward(X, False)
+        dZ, free = np.zeros_like(Z, dtype=dX.dtype), np.ones(Z.shape, dtype=bool)
+        out_hw = Z.shape[2:]
+        for window, tangent in zip(
+            self._windows(X, out_hw), self._windows(dX, out_hw), strict=True
+        ):
+            hit = (window == Z) & free
+            np.copyto(dZ, tangent, where=hit)
+            free &= ~hit
+        return Z, dZ
+
     def _backward(self, dZ, X, Z, *, input_grad):
         if not input_grad:
             return None
@@ -188,3 +202,6 @@ class Flatten(Layer):
 
     def _backward(self, dZ, shape, *, input_grad):
         return dZ.reshape(shape) if input_grad else None
+
+    def _jvp(self, X, dX, dflat):
+        return self._forward(X, False)[0], dX.reshape(X.shape[0], -1)

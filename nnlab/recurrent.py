@@ -216,6 +216,23 @@ class RNN(Layer):
         Z = H.transpose(1, 0, 2) if self.return_sequences else H[-1]
         return Z, (Xt, H)
 
+    def _jvp(self, X, dX, dflat):
+        # h_t = tanh(a_t), a_t = x_t W_xh + h_{t-1} W_hh + b, and along the tangent
+        # da_t = dx_t W_xh + x_t dW_xh + dh_{t-1} W_hh + h_{t-1} dW_hh + db, dh_t = (1 - h_t^2) da_t
+        t, T = self.param_tangents(dflat), X.shape[1]
+        W_xh, W_hh, b = self._params["W_xh"], self._params["W_hh"], self._params["b"]
+        Xt, dXt = X.transpose(1, 0, 2), dX.transpose(1, 0, 2)
+        H, dH = Xt @ W_xh + b, dXt @ W_xh + Xt @ t["W_xh"] + t["b"]  # (T, N, n_hidden)
+        for s in range(T):
+            if s > 0:
+                H[s] += H[s - 1] @ W_hh
+                dH[s] += dH[s - 1] @ W_hh + H[s - 1] @ t["W_hh"]
+            np.tanh(H[s], out=H[s])
+            dH[s] *= 1.0 - H[s] * H[s]
+        if self.return_sequences:
+            return H.transpose(1, 0, 2), dH.transpose(1, 0, 2)
+        return H[-1], dH[-1]
+
     def _step_buffer(self, N: int) -> np.ndarray:
         if self._step.shape[0] != N:
             self._step = np.empty((N, self.n_hidden), self.dtype)
