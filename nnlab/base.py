@@ -41,8 +41,9 @@ class Layer:
     - its FLOPs, ``_flops(n, sample_shape) -> {"forward", "backward_dW", "backward_dX"}``,
       or only ``flops_per_entry = (forward, backward)`` for an element-wise layer;
     - its forward-mode rule, ``_jvp(X, dX, dflat) -> (Z, dZ)``: the output and its
-      derivative along the input tangent ``dX`` and the parameter tangent ``dflat`` (split
-      it with ``param_tangents``), for :func:`nnlab.jvp`;
+      derivative along the input tangent ``dX`` and the parameter tangent ``dflat`` (None
+      when the parameters stay fixed; split it with ``param_tangents``), for
+      :func:`nnlab.jvp`;
     - optionally ``input_shape`` (one sample's shape, see Shapes), ``output_shape``, and
       ``_check_sample(X)`` for a check the shape cannot express.
 
@@ -181,14 +182,19 @@ class Layer:
         X = self._checked_input(X)
         dtype = self.dtype or X.dtype
         dX = check_tangent(dX, X.shape, dtype, "dX", owner=self.label())
-        dflat = check_tangent(dparams, (self.n_params,), dtype, "dparams", owner=self.label())
-        return self._jvp(X, dX, dflat)
+        if dparams is not None:  # None: the parameters stay fixed (no zeros are made)
+            shape = (self.n_params,)
+            dparams = check_tangent(dparams, shape, dtype, "dparams", owner=self.label())
+        return self._jvp(X, dX, dparams)
 
-    def param_tangents(self, dflat: np.ndarray) -> dict[str, np.ndarray]:
-        """A ``flat_params``-sized array as one view per parameter, shaped like it."""
+    def param_tangents(self, dflat: np.ndarray | None) -> dict[str, np.ndarray | None]:
+        """A ``flat_params``-sized array as one view per parameter, shaped like it (all None
+        for None: no parameter moves)."""
         views, offset = {}, 0
         for name, p in self._params.items():
-            views[name] = dflat[offset : offset + p.size].reshape(p.shape)
+            views[name] = (
+                None if dflat is None else dflat[offset : offset + p.size].reshape(p.shape)
+            )
             offset += p.size
         return views
 

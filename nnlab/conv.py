@@ -247,8 +247,9 @@ class Conv2D(Layer):
         Z += self._params["b"][:, None, None]
         # bilinear in (W, X): dZ = W * dX + dW * X + db
         dZ = self._correlate(self._params["W"], self._columns(dX), X.shape)
-        dZ += self._correlate(t["W"], cols, X.shape)
-        dZ += t["b"][:, None, None]
+        if dflat is not None:
+            dZ += self._correlate(t["W"], cols, X.shape)
+            dZ += t["b"][:, None, None]
         return Z, dZ
 
     def _axis(self, k: int) -> tuple[int, int, int]:

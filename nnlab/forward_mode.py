@@ -96,11 +96,11 @@ def forward_mode_gradient(net, loss, X, y) -> np.ndarray:
     _check_net(net, "forward_mode_gradient")
     if not isinstance(loss, Loss):
         raise TypeError(f"forward_mode_gradient expected an nnlab loss, got {type(loss).__name__}.")
-    Z, _ = net.jvp(X)  # checks X once, and the targets below against the output
-    loss.jvp(Z, y, None)
-    dtype = Z.dtype
-    grad = np.empty(net.n_params, dtype=dtype)
-    seed = np.zeros(net.n_params, dtype=dtype)
+    if net.n_params == 0:
+        loss.jvp(net.jvp(X)[0], y, None)  # still check X and y
+        return np.zeros(0, dtype=net.flat_params.dtype)
+    seed = np.zeros(net.n_params, dtype=net.flat_params.dtype)
+    grad = np.empty_like(seed)
     for i in range(net.n_params):  # one pass per parameter: the point of this function
         seed[i] = 1.0
         Z, dZ = net.jvp(X, None, seed)

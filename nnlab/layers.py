@@ -104,8 +104,9 @@ class Dense(Layer):
         Z = X @ W
         Z += self._params["b"]
         dZ = dX @ W  # the product rule: dX W + X dW + db
-        dZ += X @ t["W"]
-        dZ += t["b"]
+        if dflat is not None:
+            dZ += X @ t["W"]
+            dZ += t["b"]
         return Z, dZ
 
     def _reset_buffers(self) -> None:

@@ -146,7 +146,8 @@ class Sequential(Layer):
     def _jvp(self, X, dX, dflat):
         offset = 0
         for layer in self.layers:  # each layer takes its slice of the parameter tangent
-            X, dX = layer.jvp(X, dX, dflat[offset : offset + layer.n_params])
+            part = None if dflat is None else dflat[offset : offset + layer.n_params]
+            X, dX = layer.jvp(X, dX, part)
             offset += layer.n_params
         return X, dX
 

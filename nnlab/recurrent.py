@@ -222,11 +222,15 @@ class RNN(Layer):
         t, T = self.param_tangents(dflat), X.shape[1]
         W_xh, W_hh, b = self._params["W_xh"], self._params["W_hh"], self._params["b"]
         Xt, dXt = X.transpose(1, 0, 2), dX.transpose(1, 0, 2)
-        H, dH = Xt @ W_xh + b, dXt @ W_xh + Xt @ t["W_xh"] + t["b"]  # (T, N, n_hidden)
+        H, dH = Xt @ W_xh + b, dXt @ W_xh  # (T, N, n_hidden)
+        if dflat is not None:
+            dH += Xt @ t["W_xh"] + t["b"]
         for s in range(T):
             if s > 0:
                 H[s] += H[s - 1] @ W_hh
-                dH[s] += dH[s - 1] @ W_hh + H[s - 1] @ t["W_hh"]
+                dH[s] += dH[s - 1] @ W_hh
+                if dflat is not None:
+                    dH[s] += H[s - 1] @ t["W_hh"]
             np.tanh(H[s], out=H[s])
             dH[s] *= 1.0 - H[s] * H[s]
         if self.return_sequences:

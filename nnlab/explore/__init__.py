@@ -18,6 +18,9 @@ module                     chapter                      what it holds
                                                         the step-through widget
 ``pass_memory``            key-differences              bytes kept by a training and an inference
                                                         pass, their bar chart, an explorer
+``modes``                  forward-reverse-modes        the gradient and the Jacobian by forward and
+                                                        by reverse mode, their memory, the learning
+                                                        slowdown, the modes explorer
 ``training_runs``          backprop-optimizes           one training run per optimizer setting and
                                                         the Train widget
 ``flops``                  key-differences              forward and backward FLOPs per layer, their
@@ -86,6 +89,16 @@ from .infographic import (
     infographic_numbers,
     infographic_table,
     save_infographic,
+)
+from .modes import (
+    gradient_cost,
+    jacobian_both_ways,
+    mode_memory,
+    modes_explorer,
+    plot_gradient_cost,
+    plot_modes,
+    plot_slowdown,
+    slowdown_runs,
 )
 from .network_drawing import draw_network, network_layout
 from .pass_memory import BATCH_SIZES, memory_explorer, pass_memory, plot_pass_memory
@@ -165,12 +178,16 @@ __all__ = [
     "flops_explorer",
     "flops_table",
     "gemm_rate",
+    "gradient_cost",
     "infographic_alt",
     "infographic_numbers",
     "infographic_table",
     "init_study",
+    "jacobian_both_ways",
     "layer_statistics",
     "memory_explorer",
+    "mode_memory",
+    "modes_explorer",
     "network_layout",
     "nnlab_vs_sklearn",
     "optimizer_runs",
@@ -186,11 +203,14 @@ __all__ = [
     "plot_depth_sweep",
     "plot_descent",
     "plot_flops",
+    "plot_gradient_cost",
     "plot_layer_histograms",
     "plot_layer_norms",
+    "plot_modes",
     "plot_pareto",
     "plot_pass_memory",
     "plot_propagation",
+    "plot_slowdown",
     "plot_throughput",
     "plot_two_two_one",
     "propagation_explorer",
@@ -198,6 +218,7 @@ __all__ = [
     "save_infographic",
     "size_sweep",
     "sliding_conv",
+    "slowdown_runs",
     "small_cnn",
     "step_through",
     "steps_animation",
