@@ -67,6 +67,6 @@ def test_figures_and_widget(monkeypatch):
     plt.close("all")
     pytest.importorskip("ipywidgets")
     box = modes.modes_explorer(max_size=8)
-    sliders = [c for c in box.children if hasattr(c, "children")][0].children
+    sliders = next(c for c in box.children if hasattr(c, "children")).children
     sliders[0].value = 3  # redraws without error
     plt.close("all")
