@@ -71,6 +71,12 @@ changed in place is reported with the case that triggered it.
     strict dominance in both (ties kept); identical networks dropped, or one of them; cost
     maximised or accuracy minimised; sorted by accuracy or in input order; the dominated ones;
     values instead of indices; 1-based indices; only the cheapest or the most accurate.
+``check_dual_op(fn, op)``, ``fn(u, du, v, dv) -> (w, dw)``; tanh: ``fn(z, dz) -> (a, da)``
+    mul: du dv, one term of the product rule, each tangent times its own value, the sum
+    rule; tanh: dz left out, 1 - z^2, 1 - tanh(z), the value left as z; a Dual returned.
+``check_dense_jvp(fn)``, ``fn(X, W, b, dX, dW, db) -> (Z, dZ)``
+    X dW, dX W or db left out; the second-order dX dW added or used instead; b for db; Z
+    without the bias.
 
 Each topic module also holds the reference solutions (``dense.dense_backward_solution``,
 ``initialization.he_init_solution``, ``clipping.clip_grad_norm_solution``, ...), which the
@@ -95,6 +101,7 @@ from .conv import check_conv2d_dW
 from .cost import check_dense_flops
 from .dense import check_dense_backward
 from .dropout import check_dropout_backward
+from .forward_mode import check_dense_jvp, check_dual_op
 from .initialization import check_he_init
 from .memory import check_training_memory
 from .network import check_two_layer_backward
@@ -114,7 +121,9 @@ __all__ = [
     "check_conv2d_dW",
     "check_dense_backward",
     "check_dense_flops",
+    "check_dense_jvp",
     "check_dropout_backward",
+    "check_dual_op",
     "check_grad_accumulation",
     "check_he_init",
     "check_numerical_gradient",

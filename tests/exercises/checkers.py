@@ -18,6 +18,7 @@ from nnlab.exercises import (
     cost,
     dense,
     dropout,
+    forward_mode,
     initialization,
     memory,
     network,
@@ -59,6 +60,9 @@ CHECKERS = {
     "adam": (ex.check_adam_step, adam.adam_step_solution),
     "training_memory": (ex.check_training_memory, memory.training_memory_solution),
     "pareto": (ex.check_pareto_front, pareto.pareto_front_solution),
+    "dual_mul": (partial(ex.check_dual_op, op="mul"), forward_mode.dual_mul_solution),
+    "dual_tanh": (partial(ex.check_dual_op, op="tanh"), forward_mode.dual_tanh_solution),
+    "dense_jvp": (ex.check_dense_jvp, forward_mode.dense_jvp_solution),
 }
 
 # The checkers whose learner function returns its result (the accumulation step does not).
