@@ -70,7 +70,7 @@ from .architecture_runs import (
     train_digits,
 )
 from .backprop_frames import draw_step, step_through, steps_animation
-from .backprop_steps import Step, backprop_steps
+from .backprop_steps import Step, backprop_steps, worked_example
 from .convolution import KERNELS, conv_maps, convolution_explorer, plot_conv_maps, sliding_conv
 from .deep_training import plot_band, plot_layer_norms, train_deep
 from .descent import (
@@ -231,4 +231,5 @@ __all__ = [
     "tune_learning_rates",
     "two_two_one",
     "weights_explorer",
+    "worked_example",
 ]

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_real
-from ..activations import Activation
+from ..activations import Activation, Sigmoid
 from ..layers import Dense
+from ..network import Sequential
 
 _ACT_TEX = {
     "Sigmoid": r"\sigma",
@@ -362,3 +363,17 @@ def backprop_steps(net, x, y, loss, lr: float | None = None) -> list[Step]:
             after,
         )
     return steps
+
+
+def worked_example():
+    """The worked example of step-by-step-backprop: ``(net, x, t, eta)``.
+
+    ``net`` is the 2-2-2 sigmoid network with the chapter's hand-picked weights (input ``i``
+    to hidden ``j`` in ``net[0].W[i, j]``, hidden ``j`` to output ``k`` in ``net[2].W[j,
+    k]``), ``x = (1, 0.5)`` the input, ``t = (0.1, 0.9)`` its target, ``eta = 0.5`` the
+    learning rate. A new network on every call.
+    """
+    net = Sequential([Dense(2, 2, init="zeros"), Sigmoid(), Dense(2, 2, init="zeros"), Sigmoid()])
+    net[0].W, net[0].b = [[0.4, -0.3], [0.2, 0.6]], [0.1, -0.1]
+    net[2].W, net[2].b = [[0.7, -0.5], [-0.2, 0.8]], [0.0, 0.2]
+    return net, np.array([1.0, 0.5]), np.array([0.1, 0.9]), 0.5

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import nnlab as nl
-from nnlab.explore.backprop_steps import backprop_steps
+from nnlab.explore.backprop_steps import backprop_steps, worked_example
 
 from .step_example import T, X, example_net
 
@@ -149,3 +149,13 @@ def test_backprop_steps_errors(layers, kwargs, error, match):
     args = {"x": X, "y": T, "loss": nl.MSELoss(), **kwargs}
     with pytest.raises(error, match=match):
         backprop_steps(net, **args)
+
+
+def test_worked_example_is_the_chapter_network():
+    net, x, t, eta = worked_example()
+    np.testing.assert_array_equal(x, X)
+    np.testing.assert_array_equal(t, T)
+    assert eta == 0.5
+    np.testing.assert_array_equal(net.flat_params, example_net().flat_params)
+    assert [type(la) for la in net.layers] == [type(la) for la in example_net().layers]
+    assert worked_example()[0] is not net  # a new network each call
