@@ -47,6 +47,11 @@ def _result(val: float, dot: float, op: str) -> Dual:
 class Dual:
     """A dual number ``val + dot ε`` (with ``ε² = 0``): a value and its derivative.
 
+    Supports ``+ - * /`` with another Dual or a real number on either side, unary ``-``,
+    ``** k`` for a real constant ``k``, and ``tanh``, ``exp``, ``log``, ``relu``,
+    ``sigmoid``. Each returns a new Dual whose ``dot`` is the exact derivative of the
+    operation times the operands' ``dot``.
+
     Parameters
     ----------
     val : float
@@ -54,11 +59,6 @@ class Dual:
     dot : float, default 0.0
         Its derivative along the chosen direction: 1.0 for the input being differentiated
         (the *seed*), 0.0 for a constant.
-
-    Supports ``+ - * /`` with another Dual or a real number on either side, unary ``-``,
-    ``** k`` for a real constant ``k``, and ``tanh``, ``exp``, ``log``, ``relu``,
-    ``sigmoid``. Each returns a new Dual whose ``dot`` is the exact derivative of the
-    operation times the operands' ``dot``.
 
     Raises
     ------
@@ -73,6 +73,7 @@ class Dual:
     """
 
     __slots__ = ("dot", "val")
+    __array_ufunc__ = None  # NumPy defers to Dual: np.float64(2.0) * Dual(...) is a Dual
 
     def __init__(self, val, dot=0.0) -> None:
         self.val = _real(val, "val")

@@ -32,7 +32,7 @@ STATUS = {True: "passed", False: "not yet", None: "your turn"}
 # (Jupyter Book numbers equations across the whole book). A test of the built book checks them
 # against its HTML, so a chapter that adds an equation cannot leave a message pointing at the
 # wrong one.
-EQUATIONS = {"opt-momentum": 26, "opt-adam": 27}
+EQUATIONS = {"opt-momentum": 29, "opt-adam": 30}
 
 
 def equation(label: str) -> str:
