@@ -34,7 +34,7 @@ def _real(x, what: str) -> float:
     except OverflowError:  # an int beyond the float64 range
         raise ValueError(f"Dual expected {what} within the float64 range.") from None
     if not math.isfinite(value):
-        raise ValueError(f"Dual expected a finite {what}, got {value!r}.")
+        raise ValueError(f"Dual expected {what} to be finite, got {value!r}.")
     return value
 
 
