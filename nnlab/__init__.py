@@ -100,3 +100,12 @@ __all__ = [
     "time_passes",
     "trace",
 ]
+
+
+def __getattr__(name: str):
+    # nnlab.torch (the PyTorch bridge) imports PyTorch, an optional extra: load it on first use.
+    if name == "torch":
+        import importlib
+
+        return importlib.import_module(".torch", __name__)
+    raise AttributeError(f"module 'nnlab' has no attribute {name!r}")

@@ -3,90 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 
 import numpy as np
 
-from ._validation import FLOAT_DTYPES, check_real, contiguous_base
-
-
-def _check_array(a, what: str, owner: str) -> None:
-    """``a`` must be a C-contiguous float32/float64 array: the optimizer uses it in place."""
-    if not isinstance(a, np.ndarray):
-        raise TypeError(f"{owner}: {what} must be a NumPy array, got {type(a).__name__}.")
-    if a.dtype not in FLOAT_DTYPES:
-        raise TypeError(f"{owner}: {what} must be a float32 or float64 array, got dtype {a.dtype}.")
-    # Flattening a non-contiguous view copies it: updates (or new gradients) would be lost.
-    if not a.flags.c_contiguous:
-        raise ValueError(
-            f"{owner}: {what} must be C-contiguous, got a non-contiguous view of shape "
-            f"{a.shape} (such as W.T); pass the array itself."
-        )
-
-
-def _check_no_overlap(spans: list[tuple[int, int, str]], owner: str) -> None:
-    """No two of the byte intervals ``(start, end, what)`` overlap (a sweep, sorted by start)."""
-    furthest, holder = 0, ""
-    for start, end, what in sorted(spans):
-        if start < furthest:
-            raise ValueError(
-                f"{owner}: {holder} and {what} share memory (is one array listed twice?); "
-                "list each parameter once, each with its own gradient array."
-            )
-        if end > furthest:
-            furthest, holder = end, what
-
-
-def _pairs(params, owner: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Validate ``[(name, param, grad), ...]`` and fuse it into as few arrays as possible."""
-    if callable(getattr(params, "parameters", None)):
-        raise TypeError(
-            f"{owner}: params must be the list that net.parameters() returns, got the "
-            f"{type(params).__name__} itself; pass net.parameters()."
-        )
-    if not isinstance(params, Iterable) or isinstance(params, str | bytes | dict | np.ndarray):
-        raise TypeError(
-            f"{owner}: params must be a list of (name, param, grad) tuples as returned by "
-            f"net.parameters(), got {type(params).__name__}."
-        )
-    params = list(params)
-    if not params:
-        raise ValueError(f"{owner}: params is empty; pass net.parameters().")
-    param_spans, grad_spans = [], []
-    for k, entry in enumerate(params):
-        if not (isinstance(entry, tuple) and len(entry) == 3):
-            raise TypeError(
-                f"{owner}: params must be a list of (name, param, grad) tuples as returned by "
-                f"net.parameters(), got an entry of type {type(entry).__name__}."
-            )
-        name, p, g = entry
-        who = f"parameter {name!r}" if isinstance(name, str) else f"parameter {k}"
-        _check_array(p, who, owner)
-        _check_array(g, f"the gradient of {who}", owner)
-        if g.shape != p.shape:
-            raise ValueError(
-                f"{owner}: {who} has shape {p.shape} but its gradient has shape {g.shape}."
-            )
-        if not p.flags.writeable:
-            raise ValueError(f"{owner}: {who} is read-only; the optimizer updates it in place.")
-        if p.size:  # an empty array shares no memory
-            where = f" (entry {k})"
-            param_spans.append((p.ctypes.data, p.ctypes.data + p.nbytes, who + where))
-            grad_spans.append(
-                (g.ctypes.data, g.ctypes.data + g.nbytes, f"the gradient of {who}{where}")
-            )
-    # Contiguous arrays occupy exactly their byte range, so overlapping ranges share memory.
-    # Parameters first, so a parameter listed twice is reported as such, not by its gradient.
-    _check_no_overlap(param_spans, owner)
-    _check_no_overlap(param_spans + grad_spans, owner)
-    ps = [p for _, p, _ in params]
-    gs = [g for _, _, g in params]
-    # Sequential stores all parameters in one flat buffer: one update covers the network.
-    flat_p, flat_g = contiguous_base(ps), contiguous_base(gs)
-    if flat_p is not None and flat_g is not None and flat_p.dtype == flat_g.dtype:
-        return [(flat_p, flat_g)]
-    return list(zip(ps, gs, strict=True))
-
+from ._param_pairs import pairs
+from ._validation import check_real
 
 # Updates run over blocks of this many elements with one small scratch buffer: no
 # parameter-sized temporary is ever allocated, and each block stays in the CPU cache
@@ -121,7 +42,7 @@ class Optimizer:
     def __init__(self, params, lr: float) -> None:
         owner = type(self).__name__
         self.lr = check_real(lr, "lr", owner=owner, low=0.0, low_open=True)
-        self._pairs = _pairs(params, owner)
+        self._pairs = pairs(params, owner)
         for name in self.state:
             setattr(self, name, [np.zeros_like(p) for p, _ in self._pairs])
         # One scratch buffer per parameter dtype, as long as the longest block.
@@ -163,6 +84,51 @@ class Optimizer:
             what = type(array).__name__
             raise TypeError(f"{type(self).__name__}.updates expected a NumPy array, got {what}.")
         return any(np.may_share_memory(p, array) for p, _ in self._pairs)
+
+    @property
+    def n_params(self) -> int:
+        """How many numbers ``step()`` updates."""
+        return sum(p.size for p, _ in self._pairs)
+
+    def state_vectors(self) -> dict[str, np.ndarray]:
+        """The per-parameter state, each as one flat copy in the order of the parameters given.
+
+        ``"velocity"`` for SGD with momentum, ``"m"`` and ``"v"`` (the moments) for Adam and
+        AdamW, nothing for plain SGD. With :meth:`load_state_vectors` (and Adam's step count
+        ``t``) it moves an optimizer's state to another optimizer, or to PyTorch.
+        """
+        return {
+            name.lstrip("_"): np.concatenate([a.ravel() for a in getattr(self, name)])
+            for name in self.state
+        }
+
+    def load_state_vectors(self, vectors: dict) -> None:
+        """Set the state from flat arrays shaped as :meth:`state_vectors` returns them.
+
+        Every name, size and value is checked before anything is written: a bad entry raises
+        ``ValueError`` or ``TypeError`` and leaves the state as it was.
+        """
+        owner = f"{type(self).__name__}.load_state_vectors"
+        names = {name.lstrip("_"): name for name in self.state}
+        if not isinstance(vectors, dict) or set(vectors) != set(names):
+            got = sorted(vectors) if isinstance(vectors, dict) else type(vectors).__name__
+            raise ValueError(f"{owner} expected the keys {sorted(names)}, got {got}.")
+        checked = {}
+        for key, value in vectors.items():
+            value = np.asarray(value)
+            if value.dtype.kind not in "fiu" or value.shape != (self.n_params,):
+                raise ValueError(
+                    f"{owner}: {key!r} must be a real vector of shape ({self.n_params},), got "
+                    f"dtype {value.dtype} and shape {value.shape}."
+                )
+            if not np.isfinite(value).all():
+                raise ValueError(f"{owner}: {key!r} must be finite.")
+            checked[names[key]] = value
+        for name, value in checked.items():
+            offset = 0
+            for array in getattr(self, name):
+                array.reshape(-1)[...] = value[offset : offset + array.size]
+                offset += array.size
 
     def step(self) -> None:
         """Apply one update to every parameter, in place, from its current gradient."""
