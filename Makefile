@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TORCH_STAMP := $(VENV)/.installed-torch
+# Extra pip arguments for PyTorch, e.g. TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
+# for the CPU build (about 750 MB) where the package index would serve the CUDA one.
+TORCH_PIP_ARGS ?=
 NOTEBOOKS = $(shell $(BIN)/python .ci/toc_notebooks.py)
 # Stored notebook outputs are written under one OpenBLAS kernel and compared under another, so
 # that nbval proves they do not depend on how a machine rounds its matrix products (x86-64; on
@@ -24,22 +28,22 @@ test: lint unit book nbval book-tests jupyterlab  ## everything CI checks
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
-unit: $(STAMP)
+unit: $(TORCH_STAMP)
 	$(BIN)/python -m pytest tests --ignore=tests/book
 
-nbval: $(STAMP)  ## run every chapter and compare its outputs, under another BLAS kernel than wrote them
+nbval: $(TORCH_STAMP)  ## run every chapter and compare its outputs, under another BLAS kernel than wrote them
 	OPENBLAS_CORETYPE=$(CHECK_BLAS) OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval --nbval-current-env --nbval-sanitize-with nbval_sanitize.cfg $(NOTEBOOKS)
 
 book-tests: $(STAMP)  ## checks of the built book: offline, rendered, accessible (needs make book)
 	$(BIN)/python -m pytest tests/book -m "not jupyterlab"
 
-jupyterlab: $(STAMP)  ## run every chapter in a real JupyterLab in headless Chromium
+jupyterlab: $(TORCH_STAMP)  ## run every chapter in a real JupyterLab in headless Chromium
 	$(BIN)/python -m pytest tests/book/test_jupyterlab.py
 
-notebooks: $(STAMP)  ## re-execute every notebook in place (refreshes outputs and widget state)
+notebooks: $(TORCH_STAMP)  ## re-execute every notebook in place (refreshes outputs and widget state)
 	printf '%s\n' $(NOTEBOOKS) | OPENBLAS_CORETYPE=$(WRITE_BLAS) OPENBLAS_NUM_THREADS=1 xargs -P 2 -n 1 $(BIN)/python .ci/execute_notebooks.py
 
-lab: $(STAMP)  ## open the chapters in JupyterLab, in the project's environment
+lab: $(TORCH_STAMP)  ## open the chapters in JupyterLab, in the project's environment
 	$(BIN)/jupyter lab book
 
 $(STAMP): requirements.txt pyproject.toml
@@ -48,7 +52,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $(STAMP)
 
-bench: $(STAMP)  ## speed benchmarks (not part of test); PyTorch is compared when installed
+$(TORCH_STAMP): $(STAMP) requirements-torch.txt
+	$(BIN)/python -m pip install --quiet -r requirements-torch.txt $(TORCH_PIP_ARGS)
+	touch $(TORCH_STAMP)
+
+bench: $(TORCH_STAMP)  ## speed benchmarks (not part of test), side by side with PyTorch
 	$(BIN)/python -m benchmarks
 
 clean:

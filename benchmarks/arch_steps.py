@@ -1,7 +1,8 @@
 """Rows (d)-(f): the convolutional and recurrent networks of :data:`benchmarks.config.ARCHS`.
 
 What :mod:`benchmarks.steps` needs beyond the MLPs: building the nnlab network, the matrix
-products of its step (for the GEMM bound), and the PyTorch counterpart of each layer.
+products of its step (for the GEMM bound). Their PyTorch counterparts come from
+:mod:`nnlab.torch`.
 
 The GEMM bound of these rows is, like the MLPs', the step's matrix products alone, issued as
 nnlab issues them, on preallocated 64-byte aligned operands (see :func:`gemm_products`):
@@ -21,7 +22,6 @@ nnlab issues them, on preallocated 64-byte aligned operands (see :func:`gemm_pro
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -149,83 +149,3 @@ def gemm_products(
                 products.append((D_flat, W_xh.T, empty(T * n, n_in)))
             backward.append(products)
     return forward + [p for layer in reversed(backward) for p in layer]
-
-
-@functools.cache
-def _last_state_module() -> type:
-    """A torch module wrapping ``nn.RNN`` that outputs the last state, as nnlab's RNN does
-    with ``return_sequences=False`` (torch is imported here, lazily)."""
-    import torch
-
-    class LastState(torch.nn.Module):
-        def __init__(self, rnn: torch.nn.RNN) -> None:
-            super().__init__()
-            self.rnn = rnn
-
-        def forward(self, x: torch.Tensor) -> torch.Tensor:
-            _, h_n = self.rnn(x)  # h_n: (num_layers = 1, N, h)
-            return h_n[-1]
-
-    return LastState
-
-
-def torch_module(layer: nl.Layer):
-    """The PyTorch module for an nnlab Conv2D, MaxPool2D, Flatten or RNN, with a copy of its
-    weights; None for any other layer.
-
-    nn.RNN has two biases (``b_ih + b_hh``): ``b_ih`` gets nnlab's ``b`` and ``b_hh`` zeros.
-    """
-    import torch
-
-    def copy(param, value: np.ndarray) -> None:
-        with torch.no_grad():
-            param.copy_(torch.from_numpy(np.ascontiguousarray(value)))
-
-    rnn_class = getattr(nl, "RNN", None)
-    if isinstance(layer, nl.Conv2D):
-        conv = torch.nn.Conv2d(
-            layer.in_channels,
-            layer.out_channels,
-            layer.kernel_size,
-            stride=layer.stride,
-            padding=layer.padding,
-            dtype=getattr(torch, layer.dtype.name),
-        )
-        copy(conv.weight, layer.W)
-        copy(conv.bias, layer.b)
-        return conv
-    if isinstance(layer, nl.MaxPool2D):
-        return torch.nn.MaxPool2d(layer.kernel_size, layer.stride)
-    if isinstance(layer, nl.Flatten):
-        return torch.nn.Flatten()
-    if rnn_class is not None and isinstance(layer, rnn_class):
-        rnn = torch.nn.RNN(
-            layer.n_in,
-            layer.n_hidden,
-            nonlinearity="tanh",
-            batch_first=True,
-            dtype=getattr(torch, layer.dtype.name),
-        )
-        copy(rnn.weight_ih_l0, layer.W_xh.T)
-        copy(rnn.weight_hh_l0, layer.W_hh.T)
-        copy(rnn.bias_ih_l0, layer.b)
-        copy(rnn.bias_hh_l0, np.zeros_like(layer.b))
-        return _last_state_module()(rnn)
-    return None
-
-
-def torch_grads(module) -> list[np.ndarray] | None:
-    """The gradients of a module made by :func:`torch_module`, as nnlab's parameters are
-    laid out (in ``flat_grads`` order); None for a module it did not make."""
-    import torch
-
-    if isinstance(module, torch.nn.Conv2d):
-        return [module.weight.grad.numpy().ravel(), module.bias.grad.numpy()]
-    if isinstance(module, _last_state_module()):
-        rnn = module.rnn
-        return [
-            rnn.weight_ih_l0.grad.T.numpy().ravel(),
-            rnn.weight_hh_l0.grad.T.numpy().ravel(),
-            rnn.bias_ih_l0.grad.numpy(),  # the gradient of b_ih + b_hh, nnlab's db
-        ]
-    return None

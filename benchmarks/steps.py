@@ -230,35 +230,21 @@ def torch_step(
 ) -> tuple[Callable[[], object], object]:
     """The same SGD step in PyTorch (CPU, eager), from a copy of ``net``'s current weights.
 
-    Returns ``(step, model)``; ``step()`` returns the loss as a 0-d tensor. The step is the
-    idiomatic one: ``zero_grad``, forward, ``cross_entropy``/``mse_loss``, ``backward``,
-    ``torch.optim.SGD.step`` with its defaults. Conv2D, MaxPool2D, Flatten and RNN become
-    ``nn.Conv2d``, ``nn.MaxPool2d``, ``nn.Flatten`` and ``nn.RNN(nonlinearity="tanh",
-    batch_first=True)`` (its last state): see :func:`benchmarks.arch_steps.torch_module`.
+    Returns ``(step, model)``; ``step()`` returns the loss as a 0-d tensor. The model, the
+    loss and the optimizer come from the bridge :mod:`nnlab.torch` (``to_torch``,
+    ``loss_to_torch``, ``optimizer_to_torch`` of nnlab's plain SGD): standard modules
+    (``nn.Linear``, ``nn.Conv2d``, ``nn.RNN`` ...), ``nn.CrossEntropyLoss``/``nn.MSELoss`` and
+    ``torch.optim.SGD``. The step is the idiomatic one: ``zero_grad``, forward, loss,
+    ``backward``, ``step``.
     """
     import torch
-    import torch.nn.functional as F
 
-    layers = []
-    for la in net.layers:
-        if isinstance(la, nl.Dense):
-            linear = torch.nn.Linear(la.n_in, la.n_out, dtype=getattr(torch, la.dtype.name))
-            with torch.no_grad():
-                linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(la.W.T)))
-                linear.bias.copy_(torch.from_numpy(la.b.copy()))
-            layers.append(linear)
-        elif isinstance(la, nl.ReLU):
-            layers.append(torch.nn.ReLU())
-        elif isinstance(la, nl.Tanh):
-            layers.append(torch.nn.Tanh())
-        elif (module := arch_steps.torch_module(la)) is not None:
-            layers.append(module)
-        else:
-            raise TypeError(f"torch_step: no PyTorch counterpart for {la!r}.")
-    model = torch.nn.Sequential(*layers)
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    from nnlab.torch import loss_to_torch, optimizer_to_torch, to_torch
+
+    model = to_torch(net)
+    loss_fn = loss_to_torch(nl.SoftmaxCrossEntropy() if shape.loss == "ce" else nl.MSELoss())
+    opt = optimizer_to_torch(nl.SGD(net.parameters(), lr=lr), model)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
-    loss_fn = F.cross_entropy if shape.loss == "ce" else F.mse_loss
 
     def step():
         opt.zero_grad()
@@ -268,19 +254,6 @@ def torch_step(
         return loss
 
     return step, model
-
-
-def torch_flat_grads(model) -> np.ndarray:
-    """The gradients of a model built by :func:`torch_step`, in nnlab's flat order."""
-    import torch
-
-    parts = []
-    for module in model:
-        if isinstance(module, torch.nn.Linear):
-            parts += [module.weight.grad.T.numpy().ravel(), module.bias.grad.numpy()]
-        elif (grads := arch_steps.torch_grads(module)) is not None:
-            parts += grads
-    return np.concatenate(parts)
 
 
 # Agreement after one step (both the relative loss difference and the gradient difference
@@ -308,8 +281,10 @@ def agreement(
     net = build_net(shape, dtype, seed)
     others: dict[str, tuple[Callable[[], float], Callable[[], np.ndarray]]] = {}
     if with_torch:
+        from nnlab.torch import flat_grads
+
         step, model = torch_step(net, shape, X, y)
-        others["torch"] = (lambda: float(step().item())), (lambda: torch_flat_grads(model))
+        others["torch"] = (lambda: float(step().item())), (lambda: flat_grads(model))
     if with_loop:
         loop = PerSampleLoop(net, shape)
         others["loop"] = loop.bind(X, y), loop.flat_grads
