@@ -109,6 +109,7 @@ from .numgrad import EPS_CHOICES, check_best_eps, check_numerical_gradient
 from .optim import check_sgd_momentum_step
 from .pareto import check_pareto_front
 from .softmax import check_softmax_cross_entropy
+from .torch_port import check_port_to_torch
 from .value import check_grad_accumulation, check_value_op
 
 __all__ = [
@@ -128,6 +129,7 @@ __all__ = [
     "check_he_init",
     "check_numerical_gradient",
     "check_pareto_front",
+    "check_port_to_torch",
     "check_sgd_momentum_step",
     "check_softmax_cross_entropy",
     "check_training_memory",

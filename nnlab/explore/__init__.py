@@ -45,6 +45,9 @@ module                     chapter                      what it holds
 ``infographic``            infographic                  the two passes side by side, every number
                                                         measured, as one figure, its alt text and
                                                         its table
+``bridge``                 from-nnlab-to-pytorch        one network trained in nnlab and in PyTorch
+                                                        from the same weights, the gap between them,
+                                                        the bridge explorer (needs PyTorch)
 =========================  ===========================  ============================================
 
 The subpackage :mod:`nnlab.explore.playground` (page book/playground) is the TensorFlow
@@ -52,10 +55,10 @@ Playground in a notebook, plus the backward pass: ``from nnlab.explore.playgroun
 playground``. Its names stay in the subpackage.
 
 Every public name of the modules above is re-exported here: ``from nnlab.explore import
-flops_table``. The computations need only NumPy; matplotlib and ipywidgets are imported when
-a figure or a widget is made. A widget needs a running kernel; each has a static counterpart
-in its chapter. Generic plots (decision boundaries, training curves, animations as HTML) are
-in :mod:`nnlab.viz`.
+flops_table``. The computations need only NumPy (``bridge`` also PyTorch, imported when
+it runs); matplotlib and ipywidgets are imported when a figure or a widget is made. A widget
+needs a running kernel; each has a static counterpart in its chapter. Generic plots (decision
+boundaries, training curves, animations as HTML) are in :mod:`nnlab.viz`.
 """
 
 from __future__ import annotations
@@ -71,6 +74,7 @@ from .architecture_runs import (
 )
 from .backprop_frames import draw_step, step_through, steps_animation
 from .backprop_steps import Step, backprop_steps, worked_example
+from .bridge import BRIDGE_OPTIMIZERS, bridge_explorer, plot_both, train_both
 from .convolution import KERNELS, conv_maps, convolution_explorer, plot_conv_maps, sliding_conv
 from .deep_training import plot_band, plot_layer_norms, train_deep
 from .descent import (
@@ -149,6 +153,7 @@ __all__ = [
     "BATCHING_RATES",
     "BATCH_SIZES",
     "BOWL",
+    "BRIDGE_OPTIMIZERS",
     "DATASETS",
     "HIDDEN_WIDTHS",
     "INITS",
@@ -163,6 +168,7 @@ __all__ = [
     "batching_runs",
     "bowl_grad",
     "bowl_loss",
+    "bridge_explorer",
     "budget_models",
     "conv_maps",
     "convolution_explorer",
@@ -197,6 +203,7 @@ __all__ = [
     "plot_achieved_rate",
     "plot_activation",
     "plot_band",
+    "plot_both",
     "plot_conv_maps",
     "plot_cost_split",
     "plot_curves",
@@ -223,6 +230,7 @@ __all__ = [
     "step_through",
     "steps_animation",
     "throughput",
+    "train_both",
     "train_deep",
     "train_digits",
     "train_run",

@@ -26,6 +26,7 @@ from nnlab.exercises import (
     optim,
     pareto,
     softmax,
+    torch_port,
     value,
 )
 
@@ -63,10 +64,13 @@ CHECKERS = {
     "dual_mul": (partial(ex.check_dual_op, op="mul"), forward_mode.dual_mul_solution),
     "dual_tanh": (partial(ex.check_dual_op, op="tanh"), forward_mode.dual_tanh_solution),
     "dense_jvp": (ex.check_dense_jvp, forward_mode.dense_jvp_solution),
+    "torch_port": (ex.check_port_to_torch, torch_port.port_solution),
 }
 
 # The checkers whose learner function returns its result (the accumulation step does not).
 RETURNING = [name for name in CHECKERS if name != "accumulation"]
+# The checkers whose learner function returns arrays (the port to PyTorch returns a module).
+ARRAYS = [name for name in RETURNING if name != "torch_port"]
 
 
 def spoil(out, how):

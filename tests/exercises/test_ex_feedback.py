@@ -15,7 +15,14 @@ from nnlab.exercises import _feedback
 from nnlab.exercises._feedback import COLOURS, Case, Feedback, Wrong, as_array, unpack_tuple
 from nnlab.exercises._runner import Exercise, run
 
-from .checkers import CHECKERS, RETURNING, assert_names_the_mistake, assert_not_attempted, spoiled
+from .checkers import (
+    ARRAYS,
+    CHECKERS,
+    RETURNING,
+    assert_names_the_mistake,
+    assert_not_attempted,
+    spoiled,
+)
 
 
 def contrast(fg: str, bg: str) -> float:
@@ -194,7 +201,7 @@ def test_wrong_return_types_are_named(name, bad):
     assert "on the case" in fb.hint
 
 
-@pytest.mark.parametrize("name", RETURNING)
+@pytest.mark.parametrize("name", ARRAYS)
 def test_nan_outputs_are_named(name):
     check, solution = CHECKERS[name]
     fb = check(spoiled(solution, lambda a: np.full(a.shape, np.nan)))
@@ -202,7 +209,7 @@ def test_nan_outputs_are_named(name):
     assert "contains nan" in fb.hint
 
 
-@pytest.mark.parametrize("name", RETURNING)
+@pytest.mark.parametrize("name", ARRAYS)
 def test_wrong_shapes_are_named(name):
     check, solution = CHECKERS[name]
     fb = check(spoiled(solution, lambda a: np.stack([a, a])))
