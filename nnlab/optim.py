@@ -90,6 +90,11 @@ class Optimizer:
         """How many numbers ``step()`` updates."""
         return sum(p.size for p, _ in self._pairs)
 
+    @property
+    def dtypes(self) -> set:
+        """The dtypes of the parameters ``step()`` updates."""
+        return {p.dtype for p, _ in self._pairs}
+
     def state_vectors(self) -> dict[str, np.ndarray]:
         """The per-parameter state, each as one flat copy in the order of the parameters given.
 

@@ -243,9 +243,12 @@ _FROM_TORCH: dict[type, Callable] = {
 }
 
 
-def _layer(module: nn.Module):
+def _layer(module: nn.Module, dtype=None):
     if type(module) is nn.Sequential:
-        return Sequential([_layer(m) for m in module])
+        net = Sequential([_layer(m, dtype) for m in module])
+        if dtype is not None and net.n_params == 0:
+            net.set_dtype(dtype)  # a block without parameters takes the model's dtype
+        return net
     convert = _FROM_TORCH.get(type(module))
     if convert is None:
         hint = " (wrap it: nnlab.torch.RNNOutput(rnn))" if isinstance(module, nn.RNN) else ""
@@ -275,7 +278,8 @@ def from_torch(module) -> Sequential:
     """
     if not isinstance(module, nn.Module):
         raise TypeError(f"from_torch expected a torch.nn.Module, got {type(module).__name__}.")
-    layer = _layer(module)
+    dtype = _dtype(module) if any(True for _ in module.parameters()) else None
+    layer = _layer(module, dtype)
     return layer if isinstance(layer, Sequential) else Sequential([layer])
 
 

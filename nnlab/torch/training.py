@@ -65,7 +65,8 @@ def loss_to_torch(loss: Loss) -> nn.Module:
 
 def loss_from_torch(loss: nn.Module) -> Loss:
     """The nnlab loss for ``nn.MSELoss``, ``nn.CrossEntropyLoss`` or ``nn.BCEWithLogitsLoss``
-    with their defaults (mean reduction, no class weights, no label smoothing); ``TypeError``
+    with their defaults (mean reduction, no class weights, no label smoothing, no ignored
+    class); ``TypeError``
     for another type, ``ValueError`` (naming the option) for a setting nnlab does not have."""
     for kind, torch_kind in _LOSSES.items():
         if type(loss) is torch_kind:
@@ -74,6 +75,7 @@ def loss_from_torch(loss: nn.Module) -> Loss:
                 "weight": getattr(loss, "weight", None) is not None,
                 "pos_weight": getattr(loss, "pos_weight", None) is not None,
                 "label_smoothing": getattr(loss, "label_smoothing", 0.0) != 0.0,
+                "ignore_index": getattr(loss, "ignore_index", -100) != -100,
             }
             bad = [name for name, differs in options.items() if differs]
             if bad:
@@ -134,6 +136,13 @@ def optimizer_to_torch(optimizer: Optimizer, module: nn.Module) -> torch.optim.O
             f"optimizer_to_torch: the optimizer updates {optimizer.n_params} numbers but the "
             f"module's parameters hold {size}; pass the module to_torch made from its network."
         )
+    dtypes = {str(t.dtype).removeprefix("torch.") for t, _ in mapped}
+    if dtypes != {d.name for d in optimizer.dtypes}:
+        raise ValueError(
+            f"optimizer_to_torch: the optimizer updates parameters of dtype "
+            f"{sorted(d.name for d in optimizer.dtypes)} "
+            f"but the module holds dtype {sorted(dtypes)}; convert the network first."
+        )
     params = [t for t, _ in mapped]
     torch_opt = kind(params, lr=optimizer.lr, **hyper)
     vectors = optimizer.state_vectors()
@@ -156,6 +165,7 @@ def optimizer_to_torch(optimizer: Optimizer, module: nn.Module) -> torch.optim.O
 def optimizer_from_torch(optimizer: torch.optim.Optimizer, module: nn.Module, net) -> Optimizer:
     """The nnlab optimizer taking the steps a PyTorch ``optimizer`` of ``module`` would take,
     on ``net = from_torch(module)``: the inverse of :func:`optimizer_to_torch`, state included.
+    ``torch.optim.Adam(decoupled_weight_decay=True)`` becomes nnlab's :class:`~nnlab.AdamW`.
 
     Raises
     ------
@@ -183,7 +193,7 @@ def optimizer_from_torch(optimizer: torch.optim.Optimizer, module: nn.Module, ne
         for option, default in unsupported.items():
             if g.get(option, default) != default:
                 raise ValueError(f"optimizer_from_torch: {option}={g[option]!r} has no nnlab form.")
-        differing = [k for k in ["lr", *keys] if g[k] != group[k]]
+        differing = [k for k in ["lr", *keys, "decoupled_weight_decay"] if g.get(k) != group.get(k)]
         if differing:
             raise ValueError(
                 f"optimizer_from_torch: the parameter groups differ in {', '.join(differing)}; "
@@ -204,8 +214,16 @@ def optimizer_from_torch(optimizer: torch.optim.Optimizer, module: nn.Module, ne
             "(or it updates one nnlab has no place for, such as an RNN's trainable bias_hh)."
         )
     hyper = {k: (tuple(group[k]) if k == "betas" else group[k]) for k in keys}
-    ours = kinds[type(optimizer)](net.parameters(), lr=float(group["lr"]), **hyper)
+    kind = kinds[type(optimizer)]
+    if kind is Adam and group.get("decoupled_weight_decay", False):
+        kind = AdamW  # torch's Adam(decoupled_weight_decay=True) is AdamW
+    ours = kind(net.parameters(), lr=float(group["lr"]), **hyper)
     states = [optimizer.state.get(t, {}) for t, _ in mapped]
+    if any(states) and not all(states):
+        raise ValueError(
+            "optimizer_from_torch: some of the module's parameters have optimizer state and "
+            "some have none (was one frozen for a while?); nnlab keeps one state for all."
+        )
     if ours.state and all(states):
         ours.load_state_vectors(
             {
