@@ -19,6 +19,7 @@ from .activations import (
     Tanh,
     get_activation,
 )
+from .attention import MultiHeadAttention
 from .base import Layer, Param
 from .checkpoint import checkpointed_backward, optimal_segments
 from .clipping import clip_grad_norm, grad_norm
@@ -27,43 +28,53 @@ from .counting import flops
 from .data import load_digits, make_circles, make_moons, make_sine, make_spirals, make_xor
 from .dropout import Dropout
 from .dual import Dual
+from .embedding import Embedding
 from .forward_mode import forward_mode_gradient, jvp
 from .gradcheck import gradcheck, numerical_gradient, relative_error
 from .layers import Dense
 from .losses import BinaryCrossEntropy, Loss, MSELoss, SoftmaxCrossEntropy
+from .lstm import LSTM
 from .network import Sequential, mlp
+from .normalization import BatchNorm, LayerNorm
 from .optim import SGD, Adam, AdamW, Optimizer
 from .pooling import Flatten, MaxPool2D
 from .profile import PassEvent, cached_bytes, format_time, time_passes, trace
 from .recurrent import RNN
+from .residual import Residual
 from .train import History, accuracy, fit, predict
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS",
+    "LSTM",
     "RNN",
     "SGD",
     "Activation",
     "Adam",
     "AdamW",
+    "BatchNorm",
     "BinaryCrossEntropy",
     "Conv2D",
     "Dense",
     "Dropout",
     "Dual",
+    "Embedding",
     "Flatten",
     "History",
     "Identity",
     "Layer",
+    "LayerNorm",
     "LeakyReLU",
     "Loss",
     "MSELoss",
     "MaxPool2D",
+    "MultiHeadAttention",
     "Optimizer",
     "Param",
     "PassEvent",
     "ReLU",
+    "Residual",
     "Sequential",
     "Sigmoid",
     "Softmax",

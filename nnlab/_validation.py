@@ -152,16 +152,25 @@ def format_shape(sample_shape: tuple | None) -> str:
     """
     if sample_shape is None:
         return "(n_samples, ...)"
-    return "(" + ", ".join(["n_samples", *(str(d) for d in sample_shape)]) + ")"
+    return (
+        "(" + ", ".join(["n_samples", *("..." if d is ... else str(d) for d in sample_shape)]) + ")"
+    )
 
 
 def spec_text(spec: tuple) -> str:
     """One sample's shape as code would write it: ``(2, height, width)``, ``(3,)``."""
-    return "(" + ", ".join(str(d) for d in spec) + ("," if len(spec) == 1 else "") + ")"
+    text = ", ".join("..." if d is ... else str(d) for d in spec)
+    return "(" + text + ("," if len(spec) == 1 else "") + ")"
 
 
 def batch_fits(shape: tuple, spec: tuple) -> bool:
-    """Whether a batch of ``shape`` matches the sample spec (str entries: any size)."""
+    """Whether a batch of ``shape`` matches the sample spec (str entries: any size; a leading
+    ``...``: any number of sample axes before the others, as ``Dense``'s ``(..., n_in)``)."""
+    if spec and spec[0] is ...:
+        spec = spec[1:]
+        if len(shape) < len(spec) + 1:
+            return False
+        shape = shape[:1] + shape[len(shape) - len(spec) :]
     if len(shape) != len(spec) + 1:
         return False
     for got, want in zip(shape[1:], spec, strict=True):
@@ -174,6 +183,9 @@ def check_sample_shape(given, declared: tuple | None, last: tuple | None, owner:
     """One sample's shape for a FLOP count: ``given``, else the ``last`` forward's, else the
     ``declared`` input shape when it fixes every size; checked to be non-negative ints."""
     shape = given if given is not None else last
+    leading = bool(declared) and declared[0] is ...
+    if leading:
+        declared = declared[1:]
     if shape is None and declared is not None and all(isinstance(d, int) for d in declared):
         shape = declared
     if shape is None:
@@ -186,7 +198,11 @@ def check_sample_shape(given, declared: tuple | None, last: tuple | None, owner:
         and all(
             isinstance(d, numbers.Integral) and not isinstance(d, bool) and d >= 0 for d in shape
         )
-        and (declared is None or len(shape) == len(declared))
+        and (
+            declared is None
+            or len(shape) == len(declared)
+            or (leading and len(shape) > len(declared))
+        )
     ):
         want = "a tuple" if declared is None else spec_text(declared)
         raise ValueError(
@@ -214,7 +230,22 @@ def check_input(X, sample_shape: tuple | None, name: str, *, owner: str, dtype=N
     if sample_shape is not None and len(sample_shape) == 1:
         n_cols = sample_shape[0] if isinstance(sample_shape[0], int) else None
         return check_2d(X, n_cols, name, owner=owner, dtype=dtype)
+    if sample_shape and sample_shape[0] is ... and len(sample_shape) == 2:
+        arr = np.asarray(X) if isinstance(X, np.ndarray) else None
+        if arr is None or arr.ndim <= 2:  # the usual (N, n_in), with check_2d's messages
+            return check_input(X, sample_shape[1:], name, owner=owner, dtype=dtype)
     arr = as_float_array(X, name, owner=owner, dtype=dtype)
+    if sample_shape and sample_shape[0] is ...:  # (..., n_in): a batch of any rank >= 2
+        trailing = sample_shape[1:]
+        if arr.ndim < len(trailing) + 1 or not batch_fits(arr.shape, sample_shape):
+            hint = (
+                f" For a single sample use {name}[np.newaxis]." if arr.ndim == len(trailing) else ""
+            )
+            raise ValueError(
+                f"{owner} expected {name} of shape {format_shape(sample_shape)}, got "
+                f"{arr.shape}.{hint}"
+            )
+        return arr
     ndim = 2 if sample_shape is None else len(sample_shape) + 1
     if (arr.ndim < 2) if sample_shape is None else (arr.ndim != ndim):
         hint = ""

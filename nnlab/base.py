@@ -80,6 +80,7 @@ class Layer:
     min_ndim = 2  # the fewest axes an input may have when input_shape is None
     outputs_probabilities = False  # True when every output is a probability (a sigmoid's)
     checks_dZ = True  # False: a container whose last layer checks dZ itself
+    input_kind = "f"  # "i": the layer takes integer arrays (token ids), checked by check_tokens
     flops_per_entry: tuple[int, int] = (0, 0)
 
     def __init__(self, dtype=...) -> None:
@@ -157,6 +158,8 @@ class Layer:
     def _checked_input(self, X) -> np.ndarray:
         """``X`` as an array of the layer's dtype and sample shape, or a clear error."""
         spec, dtype = self.input_shape, self.dtype
+        if self.input_kind == "i":
+            return self.check_tokens(X)
         if not (
             isinstance(X, np.ndarray)
             and (X.dtype == dtype if dtype is not None else X.dtype.kind == "f")
@@ -172,6 +175,10 @@ class Layer:
 
     # Optional: a method ``_check_sample(X)`` raising ValueError, for what shapes cannot say.
     _check_sample = None
+
+    def check_tokens(self, X) -> np.ndarray:
+        """For a layer with ``input_kind = "i"``: ``X`` as an integer array, or a clear error."""
+        raise TypeError(f"{self.label()} takes float arrays, not token ids.")
 
     # -- forward mode ----------------------------------------------------------------------
 

@@ -136,7 +136,10 @@ def checkpointed_backward(net: Sequential, loss, X, Y, segments: int) -> dict:
     ([0, 2, 4], 4)
     """
     _check_args(net, loss, segments)
-    X = check_input(X, net.input_shape, "X", owner="checkpointed_backward", dtype=net.dtype)
+    if net.input_kind == "i":  # token ids
+        X = net.check_tokens(X)
+    else:
+        X = check_input(X, net.input_shape, "X", owner="checkpointed_backward", dtype=net.dtype)
     layers = net.sublayers()
     states = {id(layer): layer.get_random_state() for layer in layers}
     starts = _segment_starts(len(layers), int(segments))

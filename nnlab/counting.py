@@ -45,6 +45,8 @@ def flops(
     n = check_positive_int(batch_size, "batch_size", owner="flops")
     if input_shape is None:
         shape = net.input_shape
+        if shape and shape[0] is ...:
+            shape = shape[1:]
     elif isinstance(input_shape, tuple | list) and all(
         isinstance(d, numbers.Integral) and not isinstance(d, bool) and d > 0 for d in input_shape
     ):
@@ -70,4 +72,7 @@ def flops(
 
 
 def _known(shape) -> bool:
+    # (..., n_in), Dense's: known when the leading axes may be left out (a plain vector)
+    if shape and shape[0] is ...:
+        shape = shape[1:]
     return shape is not None and all(isinstance(d, int) for d in shape)

@@ -165,7 +165,10 @@ def gradcheck(
         )
     if not isinstance(loss, Loss):
         raise TypeError(f"gradcheck: loss must be an nnlab loss, got {type(loss).__name__}.")
-    X = check_input(X, net.input_shape, "X", owner="gradcheck", dtype=np.float64)
+    if net.input_kind == "i":  # token ids
+        X = net.check_tokens(X)
+    else:
+        X = check_input(X, net.input_shape, "X", owner="gradcheck", dtype=np.float64)
     if X.shape[0] == 0:
         raise ValueError("gradcheck: X has 0 samples; finite differences need at least one.")
     net64 = net.astype(np.float64)

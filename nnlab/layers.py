@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._validation import as_rng, check_positive_int
@@ -73,7 +75,7 @@ class Dense(Layer):
         self.n_in = check_positive_int(n_in, "n_in", owner="Dense")
         self.n_out = check_positive_int(n_out, "n_out", owner="Dense")
         self.init = init
-        self.input_shape = (self.n_in,)  # one sample's shape
+        self.input_shape = (..., self.n_in)  # one sample's shape: any leading axes, then n_in
         super().__init__(dtype)
         initializer = get_initializer(init, owner=repr(self))
         W = initializer(self.n_in, self.n_out, as_rng(rng, owner=repr(self)))
@@ -82,14 +84,22 @@ class Dense(Layer):
         self._ones = np.ones(0, dtype=self.dtype)
 
     def output_shape(self, input_shape: tuple | None) -> tuple:
-        return (self.n_out,)
+        if input_shape is None or len(input_shape) < 2 or input_shape[0] is ...:
+            return (self.n_out,)
+        return (*input_shape[:-1], self.n_out)  # (T, n_in) -> (T, n_out)
 
     def _forward(self, X, cache):
-        Z = np.dot(X, self._params["W"])
+        X2 = X if X.ndim == 2 else X.reshape(-1, self.n_in)  # positions share the weights
+        Z = np.dot(X2, self._params["W"])
         Z += self._params["b"]
-        return Z, (X,)
+        return (Z if X.ndim == 2 else Z.reshape(*X.shape[:-1], self.n_out)), (X,)
 
     def _backward(self, dZ, X, *, input_grad):
+        if X.ndim != 2:  # (N, ..., n_in): every leading axis sums into dW and db
+            dX = self._backward(
+                dZ.reshape(-1, self.n_out), X.reshape(-1, self.n_in), input_grad=input_grad
+            )
+            return None if dX is None else dX.reshape(X.shape)
         # The column sums for db are a matrix-vector product with a vector of ones: BLAS,
         # and several times cheaper than np.sum(axis=0) on small batches.
         n = X.shape[0]
@@ -101,7 +111,7 @@ class Dense(Layer):
 
     def _jvp(self, X, dX, dflat):
         t, W = self.param_tangents(dflat), self._params["W"]
-        Z = X @ W
+        Z = X @ W  # matmul broadcasts over leading axes
         Z += self._params["b"]
         dZ = dX @ W  # the product rule: dX W + X dW + db
         if dflat is not None:
@@ -113,6 +123,7 @@ class Dense(Layer):
         self._ones = np.ones(0, dtype=self.dtype)
 
     def _flops(self, n, shape):
+        n *= math.prod(shape[:-1])  # each position of a sequence is a row
         mm = 2 * n * self.n_in * self.n_out
         bias = n * self.n_out
         return {"forward": mm + bias, "backward_dW": mm + bias, "backward_dX": mm}

@@ -106,10 +106,14 @@ class Loss:
             raise RuntimeError(f"{self!r}: backward() called before forward().")
         return self._cache
 
+    sequences = False  # True: also takes (N, T, K) predictions, one per position
+
     def _prediction(self, P) -> np.ndarray:
         if isinstance(P, np.ndarray) and P.ndim == 2 and P.size and P.dtype in _COMPUTE_DTYPES:
             return P
         P = as_numeric_array(P, "prediction", owner=repr(self))
+        if P.ndim == 3 and self.sequences and P.size:
+            return P if P.dtype in _COMPUTE_DTYPES else P.astype(np.float64)
         if P.ndim != 2:
             raise ValueError(
                 f"{self!r} expected prediction of shape (n_samples, n_outputs), got {P.shape}."
@@ -250,7 +254,21 @@ class SoftmaxCrossEntropy(Loss):
         3,
     )  # max, subtract, exp, sum, log, pick; softmax (kept) minus one-hot, scale
 
+    sequences = True
+
     def check_target(self, target, shape, dtype, name="target"):
+        if len(shape) == 3:  # a sequence: labels (N, T) or probability rows (N, T, K)
+            n, t, k = shape
+            T = as_numeric_array(target, name, owner=repr(self))
+            if T.shape == (n, t, k):
+                rows = _probability_rows(self, T.reshape(-1, k).astype(dtype, copy=False), name)
+                return rows.reshape(n, t, k)
+            if T.shape == (n, t):
+                return check_class_labels(T.ravel(), k, owner=repr(self), name=name).reshape(n, t)
+            raise ValueError(
+                f"{self!r} expected {name} as labels of shape ({n}, {t}) or probabilities of "
+                f"shape ({n}, {t}, {k}), got {T.shape}."
+            )
         n, k = shape
         T = as_numeric_array(target, name, owner=repr(self))
         if T.ndim == 2 and T.shape == (n, k):
@@ -264,8 +282,12 @@ class SoftmaxCrossEntropy(Loss):
 
     def forward(self, prediction, target) -> float:
         Z = self._prediction(prediction)
-        n = Z.shape[0]
         T = self.check_target(target, Z.shape, Z.dtype)
+        self._shape = Z.shape
+        if Z.ndim == 3:  # the mean over all N T positions: a batch of N T rows
+            Z = Z.reshape(-1, Z.shape[-1])
+            T = T.reshape(-1) if T.dtype.kind in "iu" else T.reshape(-1, Z.shape[-1])
+        n = Z.shape[0]
         labels, Y = (T, None) if T.ndim == 1 else (None, T)
         shifted = Z - Z.max(axis=1, keepdims=True)
         E = np.exp(shifted)
@@ -288,9 +310,13 @@ class SoftmaxCrossEntropy(Loss):
         else:
             dZ = probs - Y
         dZ *= 1.0 / n
-        return dZ
+        return dZ.reshape(self._shape)
 
     def _jvp(self, Z, T, dZ):
+        if Z.ndim == 3:
+            k = Z.shape[-1]
+            T = T.reshape(-1) if T.dtype.kind in "iu" else T.reshape(-1, k)
+            Z, dZ = Z.reshape(-1, k), dZ.reshape(-1, k)
         # L_i = log s_i - shifted_i[y_i]; along dZ, d(log s_i) = p_i . dZ_i and d(shifted) = dZ
         n = Z.shape[0]
         shifted = Z - Z.max(axis=1, keepdims=True)

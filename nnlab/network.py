@@ -102,8 +102,11 @@ class Sequential(Layer):
 
     @property
     def n_in(self) -> int | None:
-        """``input_shape[0]`` when samples are vectors of a known width, else None."""
+        """``input_shape[0]`` when samples are vectors of a known width, else None (for a
+        first layer that takes ``(..., n_in)``, such as Dense, that ``n_in``)."""
         shape = self.input_shape
+        if shape is not None and len(shape) == 2 and shape[0] is ...:
+            shape = shape[1:]
         one = shape is not None and len(shape) == 1 and isinstance(shape[0], int)
         return shape[0] if one else None
 
@@ -130,6 +133,15 @@ class Sequential(Layer):
             offset = layer.rebind(flat_params, flat_grads, offset)
         self.flat_params, self.flat_grads = flat_params[start:offset], flat_grads[start:offset]
         return offset
+
+    @property
+    def input_kind(self) -> str:
+        """``"i"`` when the first layer takes token ids (an Embedding), else ``"f"``."""
+        return self.layers[0].input_kind if getattr(self, "layers", None) else "f"
+
+    def check_tokens(self, X) -> np.ndarray:
+        """The first layer's check of integer inputs (see :class:`nnlab.Embedding`)."""
+        return self.layers[0].check_tokens(X)
 
     def _forward(self, X, cache):
         for layer in self.layers:
@@ -247,6 +259,14 @@ def _input_shape(layers: list[Layer]) -> tuple | None:
         if want is not None and source is None and shape is None:
             net_shape = tuple(want)
         elif want is not None and shape is not None:
+            if want[0] is ...:  # (..., n): a Dense layer, applied to the last axis
+                want = tuple(want[1:])
+                last = shape[-1] if shape and shape[0] is not ... else None
+                # a sequence (T, n) keeps its steps; an image (C, H, W) needs a Flatten first
+                if len(shape) == 2 or (
+                    len(shape) > 2 and isinstance(last, int) and last == want[-1]
+                ):
+                    want = tuple(shape[:-1]) + want
             if not _fits(shape, want):
                 raise ValueError(_mismatch(layers, source, shape, i, want))
             # the sizes both know, plus those only one of them knows

@@ -65,8 +65,11 @@ def _check_net(net, owner: str) -> None:
 
 def _inputs(net, X, name: str, owner: str) -> np.ndarray:
     """``X`` as a non-empty ``(n, *net.input_shape)`` array of the network's dtype."""
-    X = as_numeric_array(X, name, owner=owner)
-    X = check_input(X, net.input_shape, name, owner=owner, dtype=getattr(net, "dtype", None))
+    if getattr(net, "input_kind", "f") == "i":  # token ids for an Embedding
+        X = net.check_tokens(X)
+    else:
+        X = as_numeric_array(X, name, owner=owner)
+        X = check_input(X, net.input_shape, name, owner=owner, dtype=getattr(net, "dtype", None))
     if len(X) == 0:
         raise ValueError(f"{owner} expected {name} with at least one sample, got 0 samples.")
     return X
@@ -94,9 +97,9 @@ def predict(net, X) -> np.ndarray:
 
 
 def _labels(scores: np.ndarray, threshold: float) -> np.ndarray:
-    if scores.shape[1] == 1:
+    if scores.ndim == 2 and scores.shape[1] == 1:
         return (scores[:, 0] > threshold).astype(np.int64)
-    return scores.argmax(axis=1)
+    return scores.argmax(axis=-1)  # (N, K) -> (N,); a sequence's (N, T, K) -> (N, T)
 
 
 def _target_labels(y, n: int, k: int, owner: str) -> np.ndarray:
@@ -147,6 +150,13 @@ def accuracy(net, X, y, *, threshold: float | None = None) -> float:
     else:
         threshold = check_real(threshold, "threshold", owner="accuracy")
     scores = net.forward(_inputs(net, X, "X", "accuracy"), cache=False)
+    if scores.ndim == 3:  # one class per position: labels (N, T)
+        y = check_class_labels(
+            as_numeric_array(y, "y", owner="accuracy"), scores.shape[-1], owner="accuracy", name="y"
+        )
+        if y.shape != scores.shape[:2]:
+            raise ValueError(f"accuracy expected y of shape {scores.shape[:2]}, got {y.shape}.")
+        return float(np.mean(_labels(scores, 0.0) == y))
     y = _target_labels(y, len(scores), scores.shape[1], "accuracy")
     return float(np.mean(_labels(scores, threshold) == y))
 
@@ -185,14 +195,16 @@ def _fit_data(net, loss: Loss, X, y, names: tuple[str, str]) -> tuple[np.ndarray
             "clean or impute the data before training."
         )
     out = net.forward(X[:1], cache=False)  # the output width and dtype the loss will see
-    y = loss.check_target(y, (len(X), out.shape[1]), out.dtype, yname)
+    y = loss.check_target(y, (len(X), *out.shape[1:]), out.dtype, yname)
     return X, y
 
 
 def _label_vector(T: np.ndarray) -> np.ndarray:
-    """The class of each row of validated targets, for the accuracy metric."""
-    if T.ndim == 1:
+    """The class of each row (or position) of validated targets, for the accuracy metric."""
+    if T.ndim == 1 or T.dtype.kind in "iu":  # labels (N,), or a sequence's (N, T)
         return T
+    if T.ndim == 3:
+        return T.argmax(axis=-1)
     if T.shape[1] > 1:
         return T.argmax(axis=1)
     return (T[:, 0] > 0.5).astype(np.int64)
@@ -313,7 +325,7 @@ def fit(
             )
             metrics = {"loss": total_loss / n}
             if classify:
-                metrics["accuracy"] = correct / n
+                metrics["accuracy"] = correct / labels.size
             if val is not None:
                 out = net.forward(val[0], cache=False)
                 metrics["val_loss"] = loss.forward(out, val[1])

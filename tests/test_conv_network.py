@@ -203,7 +203,7 @@ def test_all_layers_with_a_dtype_must_share_it():
 
 
 def test_network_input_shape_comes_from_the_first_layer_that_says():
-    assert nl.Sequential([nl.Tanh(), nl.Dense(3, 2)]).input_shape == (3,)
+    assert nl.Sequential([nl.Tanh(), nl.Dense(3, 2)]).input_shape == (..., 3)  # any leading axes
     assert nl.Sequential([MaxPool2D(2), Flatten()]).input_shape == ("channels", "height", "width")
     net = nl.Sequential([Flatten(), nl.Dense(64, 2, rng=0)])  # (N, 8, 8) or (N, 1, 8, 8)
     assert net.input_shape is None

@@ -193,8 +193,15 @@ def test_widths_must_chain_after_an_rnn():
         r"5\) but layer 1 RNN\(4 -> 2, .*\) expects \(n_samples, n_steps, 4\)\.",
     ):
         nl.Sequential([RNN(3, 5, return_sequences=True), RNN(4, 2)])
-    with pytest.raises(ValueError, match=r"expects \(n_samples, 5\)\. Put a Flatten\(\) between"):
-        nl.Sequential([RNN(3, 5, return_sequences=True), nl.Dense(5, 1)])
+    # Dense after every state applies to each step (positions share its weights)...
+    per_step = nl.Sequential([RNN(3, 5, return_sequences=True, rng=0), nl.Dense(5, 1, rng=0)])
+    assert per_step.forward(np.ones((2, 7, 3))).shape == (2, 7, 1)
+    with pytest.raises(  # ...and must still fit the width of the states
+        ValueError,
+        match=r"outputs \(n_samples, n_steps, 5\) but layer 1 Dense\(4 -> 1, .*\) expects "
+        r"\(n_samples, n_steps, 4\)\.",
+    ):
+        nl.Sequential([RNN(3, 5, return_sequences=True), nl.Dense(4, 1)])
     with pytest.raises(TypeError, match=r"layer 0: float32, layer 1: float64\."):
         nl.Sequential([RNN(3, 5, dtype=np.float32), nl.Dense(5, 1)])
     net = nl.Sequential([RNN(3, 5, return_sequences=True), nl.Flatten(), nl.Dense(20, 1)])
