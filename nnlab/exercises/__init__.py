@@ -94,6 +94,7 @@ True
 from __future__ import annotations
 
 from ._feedback import Feedback
+from .accumulate import check_accumulate
 from .activations import check_activation_backward
 from .adam import check_adam_step
 from .clipping import check_clip_grad_norm
@@ -115,6 +116,7 @@ from .value import check_grad_accumulation, check_value_op
 __all__ = [
     "EPS_CHOICES",
     "Feedback",
+    "check_accumulate",
     "check_activation_backward",
     "check_adam_step",
     "check_best_eps",

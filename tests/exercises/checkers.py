@@ -11,6 +11,7 @@ import numpy as np
 
 from nnlab import exercises as ex
 from nnlab.exercises import (
+    accumulate,
     activations,
     adam,
     clipping,
@@ -65,10 +66,11 @@ CHECKERS = {
     "dual_tanh": (partial(ex.check_dual_op, op="tanh"), forward_mode.dual_tanh_solution),
     "dense_jvp": (ex.check_dense_jvp, forward_mode.dense_jvp_solution),
     "torch_port": (ex.check_port_to_torch, torch_port.port_solution),
+    "accumulate": (ex.check_accumulate, accumulate.accumulate_solution),
 }
 
 # The checkers whose learner function returns its result (the accumulation step does not).
-RETURNING = [name for name in CHECKERS if name != "accumulation"]
+RETURNING = [name for name in CHECKERS if name not in ("accumulation", "accumulate")]
 # The checkers whose learner function returns arrays (the port to PyTorch returns a module).
 ARRAYS = [name for name in RETURNING if name != "torch_port"]
 

@@ -103,3 +103,49 @@ def test_the_correct_port_passes_and_leaves_torch_defaults_alone():
     dtype = torch.get_default_dtype()
     assert ex.check_port_to_torch(port_with()).passed
     assert torch.get_default_dtype() == dtype
+
+
+# -- check_accumulate ---------------------------------------------------------------------------
+
+
+def accumulate_with(*, zero="once", weight="share"):
+    """An accumulation step with one mistake switched on."""
+
+    def fn(module, X, y, k):
+        if zero == "once":
+            module.zero_grad()
+        loss_fn = nn.CrossEntropyLoss()
+        for part in torch.tensor_split(torch.arange(len(X)), k):
+            if zero == "inside":
+                module.zero_grad()
+            loss = loss_fn(module(X[part]), y[part])
+            scale = {
+                "share": len(part) / len(X),
+                "k": 1 / k,
+                "none": 1.0,
+                "size": 1 / (k * len(part)),
+            }[weight]
+            (loss * scale).backward()
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    ("fn", "phrase"),
+    [
+        (accumulate_with(zero="never"), "call module.zero_grad() once"),
+        (accumulate_with(zero="inside"), "only the last micro-batch's gradient is left"),
+        (accumulate_with(weight="none"), "means is not a mean"),
+        (accumulate_with(weight="k"), "right only when the micro-batches have equal sizes"),
+        (accumulate_with(weight="size"), "divided by the micro-batch size as well"),
+        (lambda module, X, y, k: None, "the ones the module held before your function"),
+    ],
+)
+def test_each_accumulation_mistake_is_named(fn, phrase):
+    fb = assert_names_the_mistake(ex.check_accumulate(fn), phrase)
+    assert "on the case '" in fb.hint
+
+
+def test_dividing_by_k_passes_the_equal_case_and_fails_the_unequal_one():
+    fb = ex.check_accumulate(accumulate_with(weight="k"))
+    assert "(4, 3, 3)" in fb.hint  # the first case, with equal parts, passed
