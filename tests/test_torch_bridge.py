@@ -49,7 +49,14 @@ def assert_forward_close(actual, expected, dtype):
 
 def torch_params(module):
     """A module's parameters in nnlab's order and layout (as ``flat_params``)."""
-    parts = [as_array(t).T if tr else as_array(t) for t, tr in parameter_map(module)]
+    parts = [
+        (
+            as_array(t if rows is None else t[rows]).T
+            if tr
+            else as_array(t if rows is None else t[rows])
+        )
+        for t, tr, rows in parameter_map(module)
+    ]
     return np.concatenate([p.ravel() for p in parts])
 
 
@@ -384,7 +391,7 @@ def rnn(**kwargs):
     [
         (lambda: "a model", TypeError, "expected a torch.nn.Module"),
         (nn.GELU, TypeError, "no nnlab layer for GELU; supported modules: .*nn.Linear"),
-        (lambda: nn.Sequential(nn.Linear(3, 3), nn.BatchNorm1d(3)), TypeError, "BatchNorm1d;"),
+        (lambda: nn.Sequential(nn.Linear(3, 3), nn.GroupNorm(1, 3)), TypeError, "GroupNorm;"),
         (lambda: nn.RNN(3, 4, batch_first=True), TypeError, "RNN .wrap it: nnlab.torch.RNNOutput"),
         (lambda: nn.Linear(3, 2, bias=False), ValueError, "no bias"),
         (lambda: nn.Conv2d(1, 2, 3, dilation=2), ValueError, "dilation"),
@@ -507,7 +514,7 @@ def test_conversions_copy():
     params = net.flat_params.copy()
     module = to_torch(net)
     with torch.no_grad():
-        for p, _ in parameter_map(module):
+        for p, _, _ in parameter_map(module):
             p.add_(1.0)
     assert np.array_equal(net.flat_params, params)
     in_torch = torch_params(module)
@@ -515,7 +522,7 @@ def test_conversions_copy():
     assert np.array_equal(torch_params(module), in_torch)
     back = from_torch(module)
     with torch.no_grad():
-        for p, _ in parameter_map(module):
+        for p, _, _ in parameter_map(module):
             p.mul_(2.0)
     assert np.array_equal(back.flat_params, in_torch)
 

@@ -24,6 +24,15 @@ nnlab                           PyTorch
 ``Dropout(p)``                  ``nn.Dropout(p)`` (the masks differ: each library draws its own)
 activations                     ``nn.Identity``, ``nn.Sigmoid``, ``nn.Tanh``, ``nn.ReLU``,
                                 ``nn.LeakyReLU``, ``nn.Softmax(dim=1)``
+``LayerNorm``, ``BatchNorm``    ``nn.LayerNorm``; ``nn.BatchNorm1d`` (``BatchNorm2d`` after image
+                                inputs), ``weight = gamma``, ``bias = beta``, running statistics
+``Embedding``                   ``nn.Embedding``, ``weight = W``
+``LSTM``                        :class:`LSTMOutput` around ``nn.LSTM(batch_first=True)``:
+                                ``weight_ih = W_x.T``, ``weight_hh = W_h.T``, ``bias_ih = b``,
+                                ``bias_hh`` zero and frozen
+``MultiHeadAttention``          :class:`SelfAttention` around ``nn.MultiheadAttention``:
+                                ``in_proj_weight = [W_q.T; W_k.T; W_v.T]``, ``out_proj = W_o.T``
+``Residual(block)``             :class:`ResidualBlock`, ``x + block(x)``
 ``Sequential``                  ``nn.Sequential`` (nested as nested)
 ==============================  ==================================================================
 """
@@ -36,6 +45,7 @@ except ImportError as error:  # pragma: no cover - exercised only without PyTorc
         "pip install 'nnlab[torch]' (or pip install torch)."
     ) from error
 
+from .modern import LSTMOutput, ResidualBlock, SelfAttention
 from .modules import RNNOutput, as_array, from_torch, parameter_map, to_torch
 from .training import (
     flat_grads,
@@ -46,7 +56,10 @@ from .training import (
 )
 
 __all__ = [
+    "LSTMOutput",
     "RNNOutput",
+    "ResidualBlock",
+    "SelfAttention",
     "as_array",
     "flat_grads",
     "from_torch",

@@ -64,7 +64,7 @@ _SIMPLE_TO_TORCH: dict[type, Callable] = {
 
 
 def _module(layer) -> nn.Module:
-    if isinstance(layer, Sequential):
+    if type(layer) is Sequential:
         return nn.Sequential(*(_module(la) for la in layer.layers))
     kind = type(layer)
     if kind in _SIMPLE_TO_TORCH:
@@ -98,7 +98,13 @@ def _module(layer) -> nn.Module:
             rnn.bias_hh_l0.zero_()
         rnn.bias_hh_l0.requires_grad_(False)  # nnlab's RNN has one bias: this one stays 0
         return RNNOutput(rnn, layer.return_sequences)
+    from . import modern
+
+    module = modern.to_module(layer, dtype, _module)
+    if module is not None:
+        return module
     names = ", ".join(sorted(t.__name__ for t in (*_SIMPLE_TO_TORCH, Dense, Conv2D, RNN)))
+    names += ", LayerNorm, BatchNorm, Embedding, LSTM, MultiHeadAttention, Residual"
     raise TypeError(
         f"to_torch: no PyTorch counterpart for {type(layer).__name__}; supported layers: "
         f"{names} and Sequential."
@@ -251,11 +257,17 @@ def _layer(module: nn.Module, dtype=None):
         return net
     convert = _FROM_TORCH.get(type(module))
     if convert is None:
+        from . import modern
+
+        layer = modern.to_layer(module, _dtype, lambda m: _layer(m, dtype))
+        if layer is not None:
+            return layer
         hint = " (wrap it: nnlab.torch.RNNOutput(rnn))" if isinstance(module, nn.RNN) else ""
         names = ", ".join(sorted(f"nn.{t.__name__}" for t in _FROM_TORCH if t is not RNNOutput))
         raise TypeError(
             f"from_torch: no nnlab layer for {type(module).__name__}{hint}; supported modules: "
-            f"{names}, nnlab.torch.RNNOutput and nn.Sequential."
+            f"{names}, nn.LayerNorm, nn.BatchNorm1d/2d, nn.Embedding, nnlab.torch.RNNOutput, "
+            "LSTMOutput, SelfAttention, ResidualBlock and nn.Sequential."
         )
     return convert(module)
 
@@ -283,17 +295,28 @@ def from_torch(module) -> Sequential:
     return layer if isinstance(layer, Sequential) else Sequential([layer])
 
 
-def parameter_map(module: nn.Module) -> list[tuple[torch.Tensor, bool]]:
-    """The module's tensors that are nnlab parameters, in ``flat_params`` order, each with
-    whether nnlab stores it transposed."""
+def parameter_map(module: nn.Module) -> list[tuple[torch.Tensor, bool, slice | None]]:
+    """Where each nnlab parameter of ``from_torch(module)`` lives in the module, in
+    ``flat_params`` order: ``(tensor, transposed, rows)``, with ``rows`` the slice of a tensor
+    that holds several (``nn.MultiheadAttention``'s ``in_proj_weight`` holds W_q, W_k, W_v),
+    else None."""
     if type(module) is nn.Sequential:
-        return [pair for m in module for pair in parameter_map(m)]
+        return [entry for m in module for entry in parameter_map(m)]
     if isinstance(module, nn.Linear):
-        return [(module.weight, True), (module.bias, False)]
+        return [(module.weight, True, None), (module.bias, False, None)]
     if isinstance(module, nn.Conv2d):
-        return [(module.weight, False), (module.bias, False)]
+        return [(module.weight, False, None), (module.bias, False, None)]
     if isinstance(module, RNNOutput):
         r = module.rnn
-        return [(r.weight_ih_l0, True), (r.weight_hh_l0, True), (r.bias_ih_l0, False)]
+        return [
+            (r.weight_ih_l0, True, None),
+            (r.weight_hh_l0, True, None),
+            (r.bias_ih_l0, False, None),
+        ]
+    from . import modern
+
+    found = modern.entries(module, parameter_map)
+    if found is not None:
+        return found
     _layer(module)  # a clear error for a module from_torch would refuse
     return []

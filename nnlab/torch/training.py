@@ -19,9 +19,23 @@ __all__ = [
 ]
 
 
-def _nnlab_layout(tensor: torch.Tensor, transposed: bool) -> np.ndarray:
-    array = as_array(tensor)
+def _nnlab_layout(tensor: torch.Tensor, transposed: bool, rows=None) -> np.ndarray:
+    array = as_array(tensor if rows is None else tensor[rows])
     return array.T if transposed else array
+
+
+def _unique(mapped) -> list[torch.Tensor]:
+    """The distinct tensors of a parameter map, in order (one may hold several parameters)."""
+    seen, out = set(), []
+    for tensor, _, _ in mapped:
+        if id(tensor) not in seen:
+            seen.add(id(tensor))
+            out.append(tensor)
+    return out
+
+
+def _numel(tensor: torch.Tensor, rows) -> int:
+    return tensor.numel() if rows is None else tensor[rows].numel()
 
 
 def flat_grads(module: nn.Module) -> np.ndarray:
@@ -34,13 +48,13 @@ def flat_grads(module: nn.Module) -> np.ndarray:
         If a parameter has no gradient yet (no backward has reached it).
     """
     parts = []
-    for tensor, transposed in parameter_map(module):
+    for tensor, transposed, rows in parameter_map(module):
         if tensor.grad is None:
             raise ValueError(
                 f"flat_grads: a parameter of shape {tuple(tensor.shape)} has no gradient yet; "
                 "call loss.backward() first."
             )
-        parts.append(_nnlab_layout(tensor.grad, transposed).ravel())
+        parts.append(_nnlab_layout(tensor.grad, transposed, rows).ravel())
     return np.concatenate(parts)
 
 
@@ -55,7 +69,9 @@ def loss_to_torch(loss: Loss) -> nn.Module:
     """The PyTorch loss computing what ``loss`` computes: ``MSELoss`` -> ``nn.MSELoss()``,
     ``SoftmaxCrossEntropy`` -> ``nn.CrossEntropyLoss()`` (class labels as int64, or
     probability rows), ``BinaryCrossEntropy`` -> ``nn.BCEWithLogitsLoss()``; each the mean,
-    as nnlab's. ``TypeError`` for anything else."""
+    as nnlab's. ``TypeError`` for anything else. For a sequence's logits ``(N, T, K)``,
+    ``nn.CrossEntropyLoss`` wants the classes second: pass ``logits.reshape(-1, K)`` and
+    ``labels.reshape(-1)`` (or ``logits.transpose(1, 2)``)."""
     for kind, torch_kind in _LOSSES.items():
         if type(loss) is kind:
             return torch_kind()
@@ -130,35 +146,43 @@ def optimizer_to_torch(optimizer: Optimizer, module: nn.Module) -> torch.optim.O
     """
     kind, hyper = _hyperparameters(optimizer)
     mapped = parameter_map(module)
-    size = sum(t.numel() for t, _ in mapped)
+    size = sum(_numel(t, rows) for t, _, rows in mapped)
     if size != optimizer.n_params:
         raise ValueError(
             f"optimizer_to_torch: the optimizer updates {optimizer.n_params} numbers but the "
             f"module's parameters hold {size}; pass the module to_torch made from its network."
         )
-    dtypes = {str(t.dtype).removeprefix("torch.") for t, _ in mapped}
+    dtypes = {str(t.dtype).removeprefix("torch.") for t, _, _ in mapped}
     if dtypes != {d.name for d in optimizer.dtypes}:
         raise ValueError(
             f"optimizer_to_torch: the optimizer updates parameters of dtype "
             f"{sorted(d.name for d in optimizer.dtypes)} "
             f"but the module holds dtype {sorted(dtypes)}; convert the network first."
         )
-    params = [t for t, _ in mapped]
+    params = _unique(mapped)
     torch_opt = kind(params, lr=optimizer.lr, **hyper)
     vectors = optimizer.state_vectors()
     if vectors and getattr(optimizer, "t", 1) > 0:
+        # each state in the tensors' layout, filled parameter by parameter
+        filled = {name: {id(t): np.empty(tuple(t.shape)) for t in params} for name in vectors}
         offset = 0
-        for tensor, transposed in mapped:
-            state = torch_opt.state[tensor]
-            shape = tuple(tensor.shape[::-1]) if transposed else tuple(tensor.shape)
+        for tensor, transposed, rows in mapped:
+            size = _numel(tensor, rows)
+            target_shape = tuple((tensor if rows is None else tensor[rows]).shape)
+            shape = target_shape[::-1] if transposed else target_shape
             for name, vector in vectors.items():
-                part = vector[offset : offset + tensor.numel()].reshape(shape)
+                part = vector[offset : offset + size].reshape(shape)
+                where = filled[name][id(tensor)]
+                (where if rows is None else where[rows])[...] = part.T if transposed else part
+            offset += size
+        for tensor in params:
+            state = torch_opt.state[tensor]
+            for name in vectors:
                 state[_STATE_NAMES[name]] = torch.from_numpy(
-                    np.array(part.T if transposed else part, order="C")
+                    filled[name][id(tensor)].astype(str(tensor.dtype).removeprefix("torch."))
                 )
             if hasattr(optimizer, "t"):
                 state["step"] = _step_tensor(optimizer.t)
-            offset += tensor.numel()
     return torch_opt
 
 
@@ -201,7 +225,7 @@ def optimizer_from_torch(optimizer: torch.optim.Optimizer, module: nn.Module, ne
             )
     mapped = parameter_map(module)
     owned = {id(p) for g in optimizer.param_groups for p in g["params"]}
-    trainable = {id(t) for t, _ in mapped}
+    trainable = {id(t) for t, _, _ in mapped}
     extra = [
         p
         for g in optimizer.param_groups
@@ -218,7 +242,7 @@ def optimizer_from_torch(optimizer: torch.optim.Optimizer, module: nn.Module, ne
     if kind is Adam and group.get("decoupled_weight_decay", False):
         kind = AdamW  # torch's Adam(decoupled_weight_decay=True) is AdamW
     ours = kind(net.parameters(), lr=float(group["lr"]), **hyper)
-    states = [optimizer.state.get(t, {}) for t, _ in mapped]
+    states = [optimizer.state.get(t, {}) for t, _, _ in mapped]
     if any(states) and not all(states):
         raise ValueError(
             "optimizer_from_torch: some of the module's parameters have optimizer state and "
@@ -229,8 +253,8 @@ def optimizer_from_torch(optimizer: torch.optim.Optimizer, module: nn.Module, ne
             {
                 name: np.concatenate(
                     [
-                        _nnlab_layout(s[_STATE_NAMES[name]], tr).ravel()
-                        for s, (_, tr) in zip(states, mapped, strict=True)
+                        _nnlab_layout(s[_STATE_NAMES[name]], tr, rows).ravel()
+                        for s, (_, tr, rows) in zip(states, mapped, strict=True)
                     ]
                 )
                 for name in ours.state_vectors()
