@@ -40,6 +40,8 @@ NNLAB_CLASS = {
     "flatten": "Flatten",
     "dense": "Dense",
     "rnn": "RNN",
+    "lstm": "LSTM",
+    "block": "MultiHeadAttention",
 }
 
 
@@ -70,9 +72,11 @@ def walk(arch: Arch) -> Iterator[tuple[tuple, tuple[int, ...], tuple[int, ...]]]
             out = (shape[0], shape[1] // k, shape[2] // k)
         elif kind == "flatten":
             out = (int(np.prod(shape)),)
-        elif kind in ("dense", "rnn"):
+        elif kind == "dense":
+            out = (*shape[:-1], spec[1])  # on a sequence: at every position
+        elif kind in ("rnn", "lstm"):
             out = (spec[1],)
-        else:  # relu
+        else:  # relu, block
             out = shape
         yield spec, shape, out
         shape = out
@@ -94,9 +98,24 @@ def build_net(arch: Arch, dtype: str, seed: int) -> nl.Sequential:
         elif kind == "flatten":
             layers.append(nl.Flatten())
         elif kind == "dense":
-            layers.append(nl.Dense(shape[0], spec[1], rng=rng, dtype=dtype))
+            layers.append(nl.Dense(shape[-1], spec[1], rng=rng, dtype=dtype))
         elif kind == "rnn":
             layers.append(nl.RNN(shape[1], spec[1], rng=rng, dtype=dtype))
+        elif kind == "lstm":
+            layers.append(nl.LSTM(shape[1], spec[1], rng=rng, dtype=dtype))
+        elif kind == "block":
+            d, heads = spec[1:]
+            attention = [
+                nl.LayerNorm(d, dtype=dtype),
+                nl.MultiHeadAttention(d, heads, rng=rng, dtype=dtype),
+            ]
+            mlp = [
+                nl.LayerNorm(d, dtype=dtype),
+                nl.Dense(d, 4 * d, rng=rng, dtype=dtype),
+                nl.ReLU(),
+                nl.Dense(4 * d, d, rng=rng, dtype=dtype),
+            ]
+            layers += [nl.Residual(nl.Sequential(attention)), nl.Residual(nl.Sequential(mlp))]
         else:
             raise ValueError(f"unknown layer kind {kind!r} in {arch.key}")
     return nl.Sequential(layers)
@@ -128,13 +147,18 @@ def gemm_products(
                 products.append((W_row.T, dZ, empty(K, P)))
             backward.append(products)
         elif kind == "dense":
-            n_in, n_out = shape[0], spec[1]
-            X, W, dZ = rand(n, n_in), rand(n_in, n_out), rand(n, n_out)
+            n_in, n_out = shape[-1], spec[1]
+            rows = n * int(np.prod(shape[:-1]))  # every position of a sequence is a row
+            X, W, dZ = rand(rows, n_in), rand(n_in, n_out), rand(rows, n_out)
             forward.append((X, W, empty(n, n_out)))
             products = [(X.T, dZ, empty(n_in, n_out))]
             if need_dx:
-                products.append((dZ, W.T, empty(n, n_in)))
+                products.append((dZ, W.T, empty(rows, n_in)))
             backward.append(products)
+        elif kind in ("lstm", "block"):
+            forward_part, backward_part = _more_products(kind, spec, shape, n, rand, empty, need_dx)
+            forward += forward_part
+            backward.append(backward_part)
         elif kind == "rnn":
             (T, n_in), h = shape, spec[1]
             Xt, W_xh, W_hh = rand(T * n, n_in), rand(n_in, h), rand(h, h)
@@ -149,3 +173,44 @@ def gemm_products(
                 products.append((D_flat, W_xh.T, empty(T * n, n_in)))
             backward.append(products)
     return forward + [p for layer in reversed(backward) for p in layer]
+
+
+def _more_products(kind, spec, shape, n, rand, empty, need_dx):
+    """The matrix products of an LSTM or a transformer block: ``(forward, backward)``.
+
+    LSTM: as the RNN's, four gates wide (``4 h`` columns). Block: the four attention
+    projections and the two products of the MLP as ``(N T, d)`` products, and per head the
+    scores ``Q K^T`` and ``P V`` as batched products over ``N h``; backward, for each forward
+    product, the two products of its gradients (the first layer's ``dX`` included: the block
+    is never first here).
+    """
+    if kind == "lstm":
+        (T, n_in), h = shape, spec[1]
+        g = 4 * h
+        Xt, W_x, W_h = rand(T * n, n_in), rand(n_in, g), rand(h, g)
+        H, D, G, step = rand(T, n, h), rand(T, n, g), empty(T, n, h), empty(n, g)
+        forward = [(Xt, W_x, empty(T * n, g))] + [(H[t - 1], W_h, step) for t in range(1, T)]
+        backward = [(D[t], W_h.T, G[t - 1]) for t in range(T - 1, 0, -1)]
+        D_flat = D.reshape(T * n, g)
+        backward.append((Xt.T, D_flat, empty(n_in, g)))
+        backward.append((H[:-1].reshape(-1, h).T, D[1:].reshape(-1, g), empty(h, g)))
+        if need_dx:
+            backward.append((D_flat, W_x.T, empty(T * n, n_in)))
+        return forward, backward
+    (T, d), heads = shape, spec[2]
+    rows, dk, B = n * T, d // heads, n * heads
+    forward, backward = [], []
+    for n_in, n_out in [(d, d)] * 4 + [(d, 4 * d), (4 * d, d)]:  # q, k, v, o; the MLP
+        X, W, dZ = rand(rows, n_in), rand(n_in, n_out), rand(rows, n_out)
+        forward.append((X, W, empty(rows, n_out)))
+        backward += [(X.T, dZ, empty(n_in, n_out)), (dZ, W.T, empty(rows, n_in))]
+    Q, K, V, P = rand(B, T, dk), rand(B, T, dk), rand(B, T, dk), rand(B, T, T)
+    dO, dS = rand(B, T, dk), rand(B, T, T)
+    forward += [(Q, K.transpose(0, 2, 1), empty(B, T, T)), (P, V, empty(B, T, dk))]
+    backward += [
+        (P.transpose(0, 2, 1), dO, empty(B, T, dk)),  # dV = P^T dO
+        (dO, V.transpose(0, 2, 1), empty(B, T, T)),  # dP = dO V^T
+        (dS, K, empty(B, T, dk)),  # dQ = dS K
+        (dS.transpose(0, 2, 1), Q, empty(B, T, dk)),  # dK = dS^T Q
+    ]
+    return forward, backward

@@ -61,8 +61,11 @@ class Arch:
     ``sample`` is one input's shape: ``(C, H, W)`` for images, ``(T, n_in)`` for sequences.
     ``layers`` lists the layers in order, each a tuple: ``("conv", C_out, k, padding)`` (a
     ``k x k`` Conv2D, stride 1), ``("relu",)``, ``("pool", k)`` (MaxPool2D(k), stride k),
-    ``("flatten",)``, ``("dense", n_out)`` and ``("rnn", n_hidden)`` (tanh, its last state
-    out). ``loss`` is ``"ce"`` or ``"mse"``, as for :class:`Shape`.
+    ``("flatten",)``, ``("dense", n_out)`` (on a sequence, at every position), ``("rnn",
+    n_hidden)`` (tanh, its last state out), ``("lstm", n_hidden)`` (its last state out) and
+    ``("block", d_model, n_heads)``: a transformer block, ``X + MHA(LayerNorm(X))`` then
+    ``X + Dense(ReLU(Dense(LayerNorm(X))))`` with a hidden width of ``4 d_model``. ``loss`` is
+    ``"ce"`` (per position after a block) or ``"mse"``, as for :class:`Shape`.
     """
 
     key: str
@@ -74,8 +77,12 @@ class Arch:
 
     @property
     def family(self) -> str:
-        """``"rnn"`` if the network has a recurrent layer, else ``"cnn"``."""
-        return "rnn" if any(spec[0] == "rnn" for spec in self.layers) else "cnn"
+        """``"rnn"`` if the network has a recurrent layer, ``"attention"`` for a transformer
+        block, else ``"cnn"``."""
+        kinds = {spec[0] for spec in self.layers}
+        if kinds & {"rnn", "lstm"}:
+            return "rnn"
+        return "attention" if "block" in kinds else "cnn"
 
     @property
     def n_out(self) -> int:
@@ -98,6 +105,8 @@ class Arch:
             "flatten": lambda: "Flatten",
             "dense": lambda n: f"Dense({n})",
             "rnn": lambda h: f"RNN({h}, tanh, last state)",
+            "lstm": lambda h: f"LSTM({h}, last state)",
+            "block": lambda d, h: f"transformer block (d_model {d}, {h} heads, MLP {4 * d})",
         }
         parts = ["x".join(str(d) for d in self.sample)]
         parts += [names[spec[0]](*spec[1:]) for spec in self.layers]
@@ -132,12 +141,14 @@ ARCHS = (
         "ce",
     ),
     Arch("f", "RNN", (20, 8), (("rnn", 64), ("dense", 1)), 32, "mse"),
+    Arch("g", "transformer", (32, 64), (("block", 64, 4), ("dense", 10)), 32, "ce"),
+    Arch("h", "LSTM", (20, 8), (("lstm", 64), ("dense", 1)), 32, "mse"),
 )
 ALL_SHAPES: tuple[Shape | Arch, ...] = (*SHAPES, *ARCHS)
 
 
 def find_shape(key: str) -> Shape | Arch:
-    """The row ``key`` (``"a"`` .. ``"f"``)."""
+    """The row ``key`` (``"a"`` .. ``"h"``)."""
     for shape in ALL_SHAPES:
         if shape.key == key:
             return shape

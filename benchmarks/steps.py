@@ -33,7 +33,9 @@ def make_batch(shape: Shape | Arch, dtype: str, seed: int) -> tuple[np.ndarray, 
     or values for MSE)."""
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((shape.batch, *shape.sample)).astype(dtype)
-    if shape.loss == "ce":
+    if shape.loss == "ce" and getattr(shape, "family", "") == "attention":
+        y = rng.integers(0, shape.n_out, (shape.batch, shape.sample[0]))  # one per position
+    elif shape.loss == "ce":
         y = rng.integers(0, shape.n_out, shape.batch)
     else:
         y = rng.standard_normal((shape.batch, shape.n_out)).astype(dtype)
@@ -130,7 +132,7 @@ def gemm_bound(shape: Shape | Arch, dtype: str, seed: int) -> tuple[Callable[[],
                 products.append((dZ, W.T, aligned_empty((n, n_in), dtype)))
             backward.append(products)
         products = forward + [p for layer in reversed(backward) for p in layer]
-    flops = sum(2 * a.shape[0] * a.shape[1] * b.shape[1] for a, b, _ in products)
+    flops = sum(2 * a.size * b.shape[-1] for a, b, _ in products)  # batched products too
 
     def run() -> None:
         for a, b, out in products:
@@ -242,7 +244,14 @@ def torch_step(
     from nnlab.torch import loss_to_torch, optimizer_to_torch, to_torch
 
     model = to_torch(net)
-    loss_fn = loss_to_torch(nl.SoftmaxCrossEntropy() if shape.loss == "ce" else nl.MSELoss())
+    torch_loss = loss_to_torch(nl.SoftmaxCrossEntropy() if shape.loss == "ce" else nl.MSELoss())
+
+    def loss_fn(out, target):  # a sequence's logits (N, T, K): every position a row
+        return torch_loss(
+            out.reshape(-1, out.shape[-1]) if out.ndim == 3 else out,
+            target.reshape(-1) if out.ndim == 3 else target,
+        )
+
     opt = optimizer_to_torch(nl.SGD(net.parameters(), lr=lr), model)
     Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
 
