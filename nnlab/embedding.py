@@ -98,6 +98,8 @@ class Embedding(Layer):
         return (*steps, self.d_model)
 
     def _forward(self, X, cache):
+        if X.dtype.kind not in "iu":  # a float batch can take forward's fast path: refuse it
+            X = self.check_tokens(X)
         return self._params["W"][X], (X,)  # fancy indexing: a copy of the rows
 
     def _backward(self, dZ, X, *, input_grad):

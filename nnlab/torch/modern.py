@@ -127,17 +127,14 @@ def to_layer(module, dtype_of, convert):
         return Residual(convert(module.block))
     if type(module) not in _KNOWN:
         return None
+    _check_options(module)
     dtype = dtype_of(module)
     if type(module) is nn.LayerNorm:
-        _refuse(module.elementwise_affine and module.bias is not None, module, "no affine part")
-        _refuse(len(module.normalized_shape) == 1, module, "more than one normalised axis")
         layer = LayerNorm(module.normalized_shape[0], eps=module.eps, dtype=dtype)
         layer.assign("gamma", array(module.weight))
         layer.assign("beta", array(module.bias))
         return layer
     if type(module) in (nn.BatchNorm1d, nn.BatchNorm2d):
-        _refuse(module.affine and module.track_running_stats, module, "no affine part or stats")
-        _refuse(module.momentum is not None, module, "momentum=None (a cumulative average)")
         layer = BatchNorm(
             module.num_features, momentum=module.momentum, eps=module.eps, dtype=dtype
         )
@@ -146,11 +143,6 @@ def to_layer(module, dtype_of, convert):
         layer.set_random_state((array(module.running_mean), array(module.running_var)))
         return layer
     if type(module) is nn.Embedding:
-        _refuse(
-            module.padding_idx is None and module.max_norm is None and not module.sparse,
-            module,
-            "padding_idx, max_norm or sparse gradients",
-        )
         layer = Embedding(module.num_embeddings, module.embedding_dim, dtype=dtype, rng=0)
         layer.assign("W", array(module.weight))
         return layer
@@ -216,6 +208,23 @@ def entries(module, convert_map):
             + [(a.out_proj.bias, False, None)]
         )
     return None
+
+
+def _check_options(module) -> None:
+    """Refuse, before anything else, the options nnlab's layers do not have."""
+    if type(module) is nn.LayerNorm:
+        _refuse(module.elementwise_affine and module.bias is not None, module, "no affine part")
+        _refuse(len(module.normalized_shape) == 1, module, "more than one normalised axis")
+    elif type(module) in (nn.BatchNorm1d, nn.BatchNorm2d):
+        _refuse(module.affine and module.track_running_stats, module, "no affine part or stats")
+        _refuse(module.momentum is not None, module, "momentum=None (a cumulative average)")
+    elif type(module) is nn.Embedding:
+        plain = module.padding_idx is None and module.max_norm is None
+        _refuse(
+            plain and not module.sparse and not module.scale_grad_by_freq,
+            module,
+            "padding_idx, max_norm, sparse gradients or scale_grad_by_freq",
+        )
 
 
 def _array(tensor: torch.Tensor) -> np.ndarray:
