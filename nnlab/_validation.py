@@ -231,8 +231,11 @@ def check_input(X, sample_shape: tuple | None, name: str, *, owner: str, dtype=N
         n_cols = sample_shape[0] if isinstance(sample_shape[0], int) else None
         return check_2d(X, n_cols, name, owner=owner, dtype=dtype)
     if sample_shape and sample_shape[0] is ... and len(sample_shape) == 2:
-        arr = np.asarray(X) if isinstance(X, np.ndarray) else None
-        if arr is None or arr.ndim <= 2:  # the usual (N, n_in), with check_2d's messages
+        try:
+            ndim = X.ndim if isinstance(X, np.ndarray) else np.ndim(X)
+        except (ValueError, TypeError):  # ragged or odd: check_2d names what is wrong
+            ndim = 2
+        if ndim <= 2:  # the usual (N, n_in), with check_2d's messages
             return check_input(X, sample_shape[1:], name, owner=owner, dtype=dtype)
     arr = as_float_array(X, name, owner=owner, dtype=dtype)
     if sample_shape and sample_shape[0] is ...:  # (..., n_in): a batch of any rank >= 2

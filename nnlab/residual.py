@@ -75,9 +75,18 @@ class Residual(Sequential):
         """The block ``F`` of ``X + F(X)``."""
         return self.layers[0]
 
+    checks_dZ = True  # dZ must have the output's shape and dtype: it is added to dX as it is
+
     def _forward(self, X, cache):
+        out = self.block.output_shape(X.shape[1:])
+        if out is not None and all(isinstance(d, int) for d in out) and tuple(out) != X.shape[1:]:
+            raise ValueError(  # before the block runs: a failing call changes nothing
+                f"Residual: the block turns samples of shape {X.shape[1:]} into {tuple(out)}; "
+                "X + F(X) needs an output of the input's shape."
+            )
         F = self.block.forward(X, cache=cache)
         if F.shape != X.shape:
+            self.block.clear_cache()  # never a backward through the rejected input
             raise ValueError(
                 f"Residual: the block turned X of shape {X.shape} into {F.shape}; X + F(X) needs "
                 "an output of the input's shape."
