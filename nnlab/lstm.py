@@ -84,7 +84,7 @@ class LSTM(Layer):
 
     Notes
     -----
-    Forward (book eq. ``lstm-step``), with ``G_t`` the gates' pre-activations split into
+    Forward, with ``G_t`` the gates' pre-activations split into
     four blocks of n_hidden columns and ``s`` the logistic sigmoid::
 
         G_t = x_t W_x + h_{t-1} W_h + b = [G_i, G_f, G_g, G_o]
@@ -96,7 +96,7 @@ class LSTM(Layer):
     ``weight_hh_l0``, ``b`` as ``bias_ih_l0`` and ``bias_hh_l0 = 0``, this is
     ``torch.nn.LSTM(n_in, n_hidden, batch_first=True)``.
 
-    Backward through time (book eq. ``lstm-bptt``). Let ``dh_t = dL/dh_t``, from the output
+    Backward through time. Let ``dh_t = dL/dh_t``, from the output
     (``dY_t``, the part of ``dZ`` at step t) and from ``G_{t+1}``, and ``dc_t = dL/dc_t``,
     from ``h_t`` and from ``c_{t+1} = f_{t+1} * c_t + ...``. The chain rule through
     ``h_t = o * tanh(c_t)`` and ``c_t = f * c_{t-1} + i * g`` gives, at each step::
