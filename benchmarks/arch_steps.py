@@ -150,7 +150,7 @@ def gemm_products(
             n_in, n_out = shape[-1], spec[1]
             rows = n * int(np.prod(shape[:-1]))  # every position of a sequence is a row
             X, W, dZ = rand(rows, n_in), rand(n_in, n_out), rand(rows, n_out)
-            forward.append((X, W, empty(n, n_out)))
+            forward.append((X, W, empty(rows, n_out)))
             products = [(X.T, dZ, empty(n_in, n_out))]
             if need_dx:
                 products.append((dZ, W.T, empty(rows, n_in)))

@@ -51,7 +51,7 @@ def test_the_rows_are_the_networks_of_the_issue():
     assert h.description == "20x8 -> LSTM(64, last state) -> Dense(1), MSE"
 
 
-@pytest.mark.parametrize("key", ["d", "e", "f"])
+@pytest.mark.parametrize("key", ["d", "e", "f", "g", "h"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_network_shapes_and_step(key, dtype):
     arch = _available(key)
@@ -59,11 +59,12 @@ def test_network_shapes_and_step(key, dtype):
     assert X.shape == (arch.batch, *arch.sample) and X.dtype == dtype
     net = steps.build_net(arch, dtype, 0)
     A = X
-    for layer, (_, shape_in, shape_out) in zip(net.layers, arch_steps.walk(arch), strict=True):
+    walked = list(arch_steps.walk(arch))
+    for spec, shape_in, shape_out in walked:  # a transformer block is two Residual layers
         assert A.shape[1:] == shape_in
-        A = layer.forward(A)
+        A = _forward_spec(net, walked, spec, A)
         assert A.shape[1:] == shape_out
-    assert A.shape == (arch.batch, arch.n_out)
+    assert A.shape[-1] == arch.n_out
     step = steps.nnlab_step(net, steps.make_loss(arch), X, y)
     losses = [step() for _ in range(3)]
     assert np.all(np.isfinite(losses))
@@ -71,11 +72,23 @@ def test_network_shapes_and_step(key, dtype):
     assert steps.flop_ratio(net, arch.batch, arch.sample) > 1.0
 
 
+def _forward_spec(net, walked, spec, A):
+    """The output of the nnlab layer(s) that ``spec`` of the walk became."""
+    index = 0
+    for other, _, _ in walked:
+        if other is spec:
+            break
+        index += 2 if other[0] == "block" else 1
+    for layer in net.layers[index : index + (2 if spec[0] == "block" else 1)]:
+        A = layer.forward(A)
+    return A
+
+
 def _mm_flops(m, k, n):
     return 2 * m * k * n
 
 
-@pytest.mark.parametrize("key", ["d", "e", "f"])
+@pytest.mark.parametrize("key", ["d", "e", "f", "g", "h"])
 def test_gemm_bound_issues_the_products_of_the_step(key):
     arch = _available(key)
     run, flops, calls = steps.gemm_bound(arch, "float32", 0)
@@ -90,6 +103,18 @@ def test_gemm_bound_issues_the_products_of_the_step(key):
         conv2 = _mm_flops(32, 16 * 9, 14 * 14 * n)
         dense = _mm_flops(n, 32 * 7 * 7, 10)
         assert (calls, flops) == (8, 2 * conv1 + 3 * conv2 + 3 * dense)
+    elif key == "g":  # 6 projections (q, k, v, o; the MLP's two), 2 batched products; back
+        T, d, heads = 32, 64, 4
+        rows, dk = n * T, d // heads
+        proj = 4 * _mm_flops(rows, d, d) + 2 * _mm_flops(rows, d, 4 * d)
+        attention = n * heads * (2 * _mm_flops(T, dk, T))
+        head = _mm_flops(rows, d, 10)
+        assert (calls, flops) == (6 + 2 + 12 + 4 + 3, 3 * proj + 3 * attention + 3 * head)
+    elif key == "h":  # as the RNN's, four gates wide
+        T, n_in, h = 20, 8, 64
+        lstm = 2 * _mm_flops(T * n, n_in, 4 * h) + (3 * (T - 1)) * _mm_flops(n, h, 4 * h)
+        dense = _mm_flops(n, h, 1)
+        assert (calls, flops) == (1 + 19 + 19 + 2 + 3, lstm + 3 * dense)
     else:  # inputs, 19 recurrent steps forward and back, dW_xh, dW_hh; dense
         T, n_in, h = 20, 8, 64
         rnn = 2 * _mm_flops(T * n, n_in, h) + (3 * (T - 1)) * _mm_flops(n, h, h)

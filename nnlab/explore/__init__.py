@@ -45,6 +45,9 @@ module                     chapter                      what it holds
 ``infographic``            infographic                  the two passes side by side, every number
                                                         measured, as one figure, its alt text and
                                                         its table
+``deep_networks``          (the deep-networks chapter)  MLP stacks of 100 blocks with and without
+                                                        residual connections and LayerNorm: signal
+                                                        and gradient by block, training, explorer
 ``bridge``                 from-nnlab-to-pytorch        one network trained in nnlab and in PyTorch
                                                         from the same weights, the gap between them,
                                                         the bridge explorer (needs PyTorch)
@@ -76,6 +79,15 @@ from .backprop_frames import draw_step, step_through, steps_animation
 from .backprop_steps import Step, backprop_steps, worked_example
 from .bridge import BRIDGE_OPTIMIZERS, bridge_explorer, plot_both, train_both
 from .convolution import KERNELS, conv_maps, convolution_explorer, plot_conv_maps, sliding_conv
+from .deep_networks import (
+    KINDS,
+    block_profile,
+    deep_stack,
+    depth_explorer,
+    depth_profiles,
+    plot_profiles,
+    train_stacks,
+)
 from .deep_training import plot_band, plot_layer_norms, train_deep
 from .descent import (
     BOWL,
@@ -158,6 +170,7 @@ __all__ = [
     "HIDDEN_WIDTHS",
     "INITS",
     "KERNELS",
+    "KINDS",
     "LEARNING_RATES",
     "OPTIMIZERS",
     "XOR_WEIGHTS",
@@ -166,6 +179,7 @@ __all__ = [
     "activation_profile",
     "backprop_steps",
     "batching_runs",
+    "block_profile",
     "bowl_grad",
     "bowl_loss",
     "bridge_explorer",
@@ -174,6 +188,9 @@ __all__ = [
     "convolution_explorer",
     "cost_explorer",
     "deep_mlp",
+    "deep_stack",
+    "depth_explorer",
+    "depth_profiles",
     "depth_sweep",
     "descent_explorer",
     "descent_path",
@@ -216,6 +233,7 @@ __all__ = [
     "plot_modes",
     "plot_pareto",
     "plot_pass_memory",
+    "plot_profiles",
     "plot_propagation",
     "plot_slowdown",
     "plot_throughput",
@@ -234,6 +252,7 @@ __all__ = [
     "train_deep",
     "train_digits",
     "train_run",
+    "train_stacks",
     "training_explorer",
     "tune_batching",
     "tune_learning_rates",

@@ -102,7 +102,7 @@ def plot_both(result: dict, ax=None, title: str = ""):
     ax[0].legend(frameon=False)
     ax[1].semilogy(steps, np.maximum(result["gap"], result["eps"] / 10), color="C2")
     ax[1].axhline(result["eps"], color="0.4", ls=":", label="machine epsilon")
-    ax[1].set(xlabel="step", ylabel="largest weight difference / largest weight")
+    ax[1].set(xlabel="step", ylabel="weight gap (relative)", title="largest weight difference")
     ax[1].legend(frameon=False)
     return ax
 
