@@ -15,21 +15,6 @@ from .init import get_initializer
 from .recurrent import orthogonal
 
 
-def _sigmoid_(x: np.ndarray, u: np.ndarray) -> None:
-    """``x = sigmoid(x)`` in place, with ``u`` (the shape of x) as scratch.
-
-    ``exp(min(x, 0)) / (1 + exp(-|x|))`` is ``1 / (1 + e^-x)`` for x >= 0 and
-    ``e^x / (1 + e^x)`` for x < 0: no overflow and no cancellation (nnlab.Sigmoid's forms).
-    """
-    np.minimum(x, 0.0, out=u)
-    np.exp(u, out=u)
-    np.abs(x, out=x)
-    np.negative(x, out=x)
-    np.exp(x, out=x)
-    x += 1.0
-    np.divide(u, x, out=x)
-
-
 class LSTM(Layer):
     """Long short-term memory: gated cell ``c_t`` and state ``h_t`` from ``h_0 = c_0 = 0``.
 
@@ -232,6 +217,13 @@ class LSTM(Layer):
                 f"{self!r} expected X with at least one time step, got X of shape {X.shape}."
             )
 
+    def _half_columns(self) -> np.ndarray:
+        """``(4 n_hidden,)``: 0.5 for the sigmoid gates' columns (i, f, o), 1 for g's."""
+        h = self.n_hidden
+        half = np.full(4 * h, 0.5, self.dtype)
+        half[2 * h : 3 * h] = 1.0
+        return half
+
     def _scratch(self, N: int) -> tuple[np.ndarray, np.ndarray]:
         if self._step.shape[0] != N:
             self._step = np.empty((N, 4 * self.n_hidden), self.dtype)
@@ -248,18 +240,22 @@ class LSTM(Layer):
         A = np.empty((T, N, 4 * h), self.dtype)  # G_t, then the gates [i, f, g, o] in place
         C = np.empty((T, N, h), self.dtype)
         H = np.empty((T, N, h), self.dtype)
-        np.matmul(Xt.reshape(T * N, self.n_in), self._params["W_x"], out=A.reshape(T * N, 4 * h))
-        A += self._params["b"]
+        # sigmoid(x) = (1 + tanh(x / 2)) / 2: with the i, f, o columns of W_x, W_h and b halved,
+        # one tanh over the four gates gives all of them (two more passes for the sigmoids).
+        half = self._half_columns()
+        W_x, W_h, b = (self._params[k] * half for k in ("W_x", "W_h", "b"))
+        np.matmul(Xt.reshape(T * N, self.n_in), W_x, out=A.reshape(T * N, 4 * h))
+        A += b
         step, tmp = self._scratch(N)
-        W_h = self._params["W_h"]
         for t in range(T):
             a = A[t]
             if t > 0:  # h_0 = 0: no recurrent term at the first step
                 np.matmul(H[t - 1], W_h, out=step)
                 a += step
-            _sigmoid_(a[:, : 2 * h], step[:, : 2 * h])
-            np.tanh(a[:, 2 * h : 3 * h], out=a[:, 2 * h : 3 * h])
-            _sigmoid_(a[:, 3 * h :], step[:, 3 * h :])
+            np.tanh(a, out=a)
+            for cols in (a[:, : 2 * h], a[:, 3 * h :]):
+                cols *= 0.5
+                cols += 0.5
             np.multiply(a[:, :h], a[:, 2 * h : 3 * h], out=C[t])  # i * g
             if t > 0:
                 np.multiply(a[:, h : 2 * h], C[t - 1], out=tmp)  # + f * c_{t-1}
@@ -296,7 +292,7 @@ class LSTM(Layer):
         np.subtract(1.0, P, out=P)
         P *= o
         # The recurrence, back through time
-        W_h_T = self._params["W_h"].T
+        W_h_T = np.ascontiguousarray(self._params["W_h"].T)  # BLAS: twice as fast as the view
         dH[-1] = dZ[:, -1] if self.return_sequences else dZ
         for t in range(T - 1, -1, -1):
             if t < T - 1:
