@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._validation import as_rng, check_positive_int
-from .base import Layer, Param
+from ._validation import as_rng
+from .base import Param
 from .init import get_initializer
-from .recurrent import orthogonal
+from .recurrent import Recurrent, orthogonal
 
 
-class LSTM(Layer):
+class LSTM(Recurrent):
     """Long short-term memory: gated cell ``c_t`` and state ``h_t`` from ``h_0 = c_0 = 0``.
 
     Parameters
@@ -146,16 +146,7 @@ class LSTM(Layer):
         rng=None,
         dtype=np.float64,
     ):
-        owner = "LSTM"
-        self.n_in = check_positive_int(n_in, "n_in", owner=owner)
-        self.n_hidden = check_positive_int(n_hidden, "n_hidden", owner=owner)
-        if not isinstance(return_sequences, bool | np.bool_):
-            raise TypeError(
-                f"LSTM: return_sequences must be True or False, got {return_sequences!r}."
-            )
-        self.return_sequences = bool(return_sequences)
-        self.init = init
-        super().__init__(dtype)
+        super().__init__(n_in, n_hidden, return_sequences, init, dtype)
         initializer = get_initializer(init, owner=repr(self))
         gen = as_rng(rng, owner=repr(self))
         h = self.n_hidden
@@ -179,9 +170,6 @@ class LSTM(Layer):
     W_x = Param("Input weights, shape (n_in, 4 n_hidden), gates i, f, g, o.")
     W_h = Param("Recurrent weights, shape (n_hidden, 4 n_hidden), gates i, f, g, o.")
     b = Param("Bias, shape (4 n_hidden,), gates i, f, g, o.")
-    input_shape = property(
-        lambda self: ("n_steps", self.n_in), doc='One sample\'s shape: ``("n_steps", n_in)``.'
-    )
 
     @property
     def grad_norms_by_step(self) -> np.ndarray:
@@ -196,26 +184,6 @@ class LSTM(Layer):
         gradient reaching each cell, from ``h_t`` and through ``f_{t+1}`` from the next
         cell. A new array on each access."""
         return self._norms(self._dC, "cell_grad_norms_by_step")
-
-    def _norms(self, G: np.ndarray | None, name: str) -> np.ndarray:
-        if G is None:
-            raise RuntimeError(
-                f"{self!r}: {name} is measured by backward(); run forward and backward first."
-            )
-        G = G.reshape(G.shape[0], -1)
-        return np.sqrt(np.einsum("ij,ij->i", G, G))
-
-    def output_shape(self, input_shape: tuple | None) -> tuple:
-        if not self.return_sequences:
-            return (self.n_hidden,)
-        steps = input_shape[0] if input_shape is not None and len(input_shape) == 2 else "n_steps"
-        return (steps, self.n_hidden)
-
-    def _check_sample(self, X) -> None:
-        if X.shape[1] == 0:
-            raise ValueError(
-                f"{self!r} expected X with at least one time step, got X of shape {X.shape}."
-            )
 
     def _half_columns(self) -> np.ndarray:
         """``(4 n_hidden,)``: 0.5 for the sigmoid gates' columns (i, f, o), 1 for g's."""
@@ -359,9 +327,7 @@ class LSTM(Layer):
 
     def _flops(self, n, shape):
         # See the class Notes for what each term counts.
-        (T, n_in), h = shape, self.n_hidden
-        if T < 1 or n_in != self.n_in:
-            raise ValueError(f"{self!r}.flops expected input_shape (T, {self.n_in}), got {shape}.")
+        T, n_in, h = self._steps(shape), self.n_in, self.n_hidden
         products = 8 * n * T * n_in * h
         recurrent = 8 * n * (T - 1) * h * h
         E, E1 = n * T * h, n * (T - 1) * h
@@ -371,11 +337,3 @@ class LSTM(Layer):
             "backward_dW": products + 2 * recurrent + 22 * E + 5 * E1 + add_dY,
             "backward_dX": products,
         }
-
-    def __repr__(self) -> str:
-        init = self.init if isinstance(self.init, str) else getattr(self.init, "__name__", "?")
-        dt = "" if self.dtype == np.float64 else f", dtype={self.dtype.name}"
-        return (
-            f"LSTM({self.n_in} -> {self.n_hidden}, return_sequences={self.return_sequences}, "
-            f"init={init!r}{dt})"
-        )

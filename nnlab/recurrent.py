@@ -24,7 +24,66 @@ def orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
     return Q * np.where(np.diag(R) < 0, -1.0, 1.0)
 
 
-class RNN(Layer):
+class Recurrent(Layer):
+    """What the recurrent layers (:class:`RNN`, :class:`nnlab.LSTM`) share: their arguments,
+    the ``(N, T, n_in)`` input, the output (the last state, or every state with
+    ``return_sequences``), the per-step gradient norms, the FLOP count's shape check and the
+    repr. A subclass creates its parameters after ``super().__init__``."""
+
+    def __init__(self, n_in, n_hidden, return_sequences, init, dtype) -> None:
+        owner = type(self).__name__
+        self.n_in = check_positive_int(n_in, "n_in", owner=owner)
+        self.n_hidden = check_positive_int(n_hidden, "n_hidden", owner=owner)
+        if not isinstance(return_sequences, bool | np.bool_):
+            raise TypeError(
+                f"{owner}: return_sequences must be True or False, got {return_sequences!r}."
+            )
+        self.return_sequences = bool(return_sequences)
+        self.init = init
+        super().__init__(dtype)
+
+    input_shape = property(
+        lambda self: ("n_steps", self.n_in), doc='One sample\'s shape: ``("n_steps", n_in)``.'
+    )
+
+    def _norms(self, G: np.ndarray | None, name: str) -> np.ndarray:
+        """The norm of each step's slice of a ``(T, ...)`` buffer kept by backward."""
+        if G is None:
+            raise RuntimeError(
+                f"{self!r}: {name} is measured by backward(); run forward and backward first."
+            )
+        G = G.reshape(G.shape[0], -1)
+        return np.sqrt(np.einsum("ij,ij->i", G, G))
+
+    def output_shape(self, input_shape: tuple | None) -> tuple:
+        if not self.return_sequences:
+            return (self.n_hidden,)
+        steps = input_shape[0] if input_shape is not None and len(input_shape) == 2 else "n_steps"
+        return (steps, self.n_hidden)
+
+    def _check_sample(self, X) -> None:
+        if X.shape[1] == 0:
+            raise ValueError(
+                f"{self!r} expected X with at least one time step, got X of shape {X.shape}."
+            )
+
+    def _steps(self, shape) -> int:
+        """``T`` of a FLOP count's sample shape ``(T, n_in)``, checked."""
+        T, n_in = shape
+        if T < 1 or n_in != self.n_in:
+            raise ValueError(f"{self!r}.flops expected input_shape (T, {self.n_in}), got {shape}.")
+        return T
+
+    def __repr__(self) -> str:
+        init = self.init if isinstance(self.init, str) else getattr(self.init, "__name__", "?")
+        dt = "" if self.dtype == np.float64 else f", dtype={self.dtype.name}"
+        return (
+            f"{type(self).__name__}({self.n_in} -> {self.n_hidden}, "
+            f"return_sequences={self.return_sequences}, init={init!r}{dt})"
+        )
+
+
+class RNN(Recurrent):
     """Recurrent layer: ``h_t = tanh(x_t W_xh + h_{t-1} W_hh + b)`` from ``h_0 = 0``.
 
     Parameters
@@ -134,16 +193,7 @@ class RNN(Layer):
         rng=None,
         dtype=np.float64,
     ):
-        owner = "RNN"
-        self.n_in = check_positive_int(n_in, "n_in", owner=owner)
-        self.n_hidden = check_positive_int(n_hidden, "n_hidden", owner=owner)
-        if not isinstance(return_sequences, bool | np.bool_):
-            raise TypeError(
-                f"RNN: return_sequences must be True or False, got {return_sequences!r}."
-            )
-        self.return_sequences = bool(return_sequences)
-        self.init = init
-        super().__init__(dtype)
+        super().__init__(n_in, n_hidden, return_sequences, init, dtype)
         initializer = get_initializer(init, owner=repr(self))
         gen = as_rng(rng, owner=repr(self))
         h = self.n_hidden
@@ -162,9 +212,6 @@ class RNN(Layer):
     W_xh = Param("Input weights, shape (n_in, n_hidden).")
     W_hh = Param("Recurrent weights, shape (n_hidden, n_hidden).")
     b = Param("Bias, shape (n_hidden,).")
-    input_shape = property(
-        lambda self: ("n_steps", self.n_in), doc='One sample\'s shape: ``("n_steps", n_in)``.'
-    )
 
     @property
     def grad_norms_by_step(self) -> np.ndarray:
@@ -174,26 +221,7 @@ class RNN(Layer):
         state, from the output and from the later states (``g_t`` in the class Notes). A new
         array on each access, computed from a buffer that the next backward overwrites.
         """
-        G = self._G
-        if G is None:
-            raise RuntimeError(
-                f"{self!r}: grad_norms_by_step is measured by backward(); run forward and "
-                "backward first."
-            )
-        T = G.shape[0]
-        return np.sqrt(np.einsum("ij,ij->i", G.reshape(T, -1), G.reshape(T, -1)))
-
-    def output_shape(self, input_shape: tuple | None) -> tuple:
-        if not self.return_sequences:
-            return (self.n_hidden,)
-        steps = input_shape[0] if input_shape is not None and len(input_shape) == 2 else "n_steps"
-        return (steps, self.n_hidden)
-
-    def _check_sample(self, X) -> None:
-        if X.shape[1] == 0:
-            raise ValueError(
-                f"{self!r} expected X with at least one time step, got X of shape {X.shape}."
-            )
+        return self._norms(self._G, "grad_norms_by_step")
 
     def _forward(self, X, cache):
         N, T, _ = X.shape
@@ -285,9 +313,7 @@ class RNN(Layer):
         # 3 n T h, the recurrence 2 n (T - 1) h^2 (plus n (T - 1) h to add dZ with
         # return_sequences), dW_xh 2 n T n_in h, dW_hh 2 n (T - 1) h^2, db n T h;
         # backward_dX 2 n T n_in h.
-        (T, n_in), h = shape, self.n_hidden
-        if T < 1 or n_in != self.n_in:
-            raise ValueError(f"{self!r}.flops expected input_shape (T, {self.n_in}), got {shape}.")
+        T, n_in, h = self._steps(shape), self.n_in, self.n_hidden
         inputs = 2 * n * T * n_in * h
         recurrent = 2 * n * (T - 1) * h * h
         elementwise = n * T * h
@@ -295,11 +321,3 @@ class RNN(Layer):
         add_dZ = n * (T - 1) * h if self.return_sequences else 0
         backward_dW = 3 * elementwise + recurrent + add_dZ + inputs + recurrent + elementwise
         return {"forward": forward, "backward_dW": backward_dW, "backward_dX": inputs}
-
-    def __repr__(self) -> str:
-        init = self.init if isinstance(self.init, str) else getattr(self.init, "__name__", "?")
-        dt = "" if self.dtype == np.float64 else f", dtype={self.dtype.name}"
-        return (
-            f"RNN({self.n_in} -> {self.n_hidden}, return_sequences={self.return_sequences}, "
-            f"init={init!r}{dt})"
-        )
