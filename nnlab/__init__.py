@@ -38,6 +38,7 @@ from .network import Sequential, mlp
 from .normalization import BatchNorm, LayerNorm
 from .optim import SGD, Adam, AdamW, Optimizer
 from .pooling import Flatten, MaxPool2D
+from .positional import PositionalEmbedding
 from .profile import PassEvent, cached_bytes, format_time, time_passes, trace
 from .recurrent import RNN
 from .residual import Residual
@@ -73,6 +74,7 @@ __all__ = [
     "Optimizer",
     "Param",
     "PassEvent",
+    "PositionalEmbedding",
     "ReLU",
     "Residual",
     "Sequential",

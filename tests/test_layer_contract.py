@@ -66,6 +66,13 @@ def every_layer_type():
     for act in nl.ACTIVATIONS.values():
         yield act(), RNG.normal(size=(4, 5))
     yield nested(), RNG.normal(size=(4, 3))
+    S = RNG.normal(size=(4, 5, 6))  # sequences (N, T, d_model)
+    yield nl.LayerNorm(6), S
+    yield nl.BatchNorm(2), X
+    yield nl.LSTM(6, 3, return_sequences=True, rng=0), S
+    yield nl.MultiHeadAttention(6, 2, causal=True, rng=0), S
+    yield nl.PositionalEmbedding(7, 6, rng=0), S
+    yield nl.Residual(nl.Sequential([nl.LayerNorm(6), nl.Dense(6, 6, rng=0)])), S
 
 
 @pytest.mark.parametrize("make", list(CASES))
