@@ -77,6 +77,14 @@ changed in place is reported with the case that triggered it.
 ``check_dense_jvp(fn)``, ``fn(X, W, b, dX, dW, db) -> (Z, dZ)``
     X dW, dX W or db left out; the second-order dX dW added or used instead; b for db; Z
     without the bias.
+``check_batchnorm_backward(fn)``, ``fn(X, gamma, dZ, eps) -> (dX, dgamma, dbeta)``, training pass
+    mu and var treated as constants (only gamma / sqrt(var + eps) * dZ); the term through the
+    mean or through the variance forgotten; sums for the means; gamma left out of dX; the
+    unbiased variance (N - 1); eps left out (nan on a constant feature) or outside the square
+    root; x_hat without the mean subtracted; statistics over axis 1 (LayerNorm's); dgamma as
+    sum(dZ), with X or X - mu; dgamma and dbeta over axis 1, with keepdims, over everything,
+    not summed or averaged; an extra 1/N in dX; dX transposed; dgamma and dbeta swapped or the
+    outputs in the wrong order; a flipped sign; X or dZ changed in place.
 
 Each topic module also holds the reference solutions (``dense.dense_backward_solution``,
 ``initialization.he_init_solution``, ``clipping.clip_grad_norm_solution``, ...), which the
@@ -97,6 +105,7 @@ from ._feedback import Feedback
 from .accumulate import check_accumulate
 from .activations import check_activation_backward
 from .adam import check_adam_step
+from .batchnorm import check_batchnorm_backward
 from .clipping import check_clip_grad_norm
 from .conv import check_conv2d_dW
 from .cost import check_dense_flops
@@ -119,6 +128,7 @@ __all__ = [
     "check_accumulate",
     "check_activation_backward",
     "check_adam_step",
+    "check_batchnorm_backward",
     "check_best_eps",
     "check_clip_grad_norm",
     "check_conv2d_dW",

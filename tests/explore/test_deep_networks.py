@@ -69,6 +69,8 @@ def test_train_stacks_records_curves_and_validation_accuracy():
     assert out["plain"]["loss"].shape == (2, 2)
     assert out["plain"]["val_accuracy"].shape == (2,)
     assert ((0 <= out["plain"]["val_accuracy"]) & (out["plain"]["val_accuracy"] <= 1)).all()
+    assert out["plain"]["test_accuracy"].shape == (2,)
+    assert ((0 <= out["plain"]["test_accuracy"]) & (out["plain"]["test_accuracy"] <= 1)).all()
 
 
 def test_figure_and_widget():
