@@ -85,6 +85,12 @@ changed in place is reported with the case that triggered it.
     sum(dZ), with X or X - mu; dgamma and dbeta over axis 1, with keepdims, over everything,
     not summed or averaged; an extra 1/N in dX; dX transposed; dgamma and dbeta swapped or the
     outputs in the wrong order; a flipped sign; X or dZ changed in place.
+``check_attention_backward(fn)``, ``fn(Q, K, V, dO) -> (dQ, dK, dV)``, one head, ``(T, d)``
+    dV = P dO or dO^T P; the softmax derivative forgotten (dS = dP), its diagonal only
+    (P (1 - P) dP), its row sum over axis 0 or without keepdims; the 1/sqrt(d) missing from dQ
+    and dK, applied twice, or missing from the recomputed scores; dQ and dK swapped; dS Q in dK
+    or dS^T K in dQ; the softmax over the columns or the whole matrix; no max-subtraction (nan
+    on scores of +-1000); a flipped sign; inputs changed in place.
 
 Each topic module also holds the reference solutions (``dense.dense_backward_solution``,
 ``initialization.he_init_solution``, ``clipping.clip_grad_norm_solution``, ...), which the
@@ -105,6 +111,7 @@ from ._feedback import Feedback
 from .accumulate import check_accumulate
 from .activations import check_activation_backward
 from .adam import check_adam_step
+from .attention import check_attention_backward
 from .batchnorm import check_batchnorm_backward
 from .clipping import check_clip_grad_norm
 from .conv import check_conv2d_dW
@@ -128,6 +135,7 @@ __all__ = [
     "check_accumulate",
     "check_activation_backward",
     "check_adam_step",
+    "check_attention_backward",
     "check_batchnorm_backward",
     "check_best_eps",
     "check_clip_grad_norm",

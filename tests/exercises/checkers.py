@@ -14,6 +14,7 @@ from nnlab.exercises import (
     accumulate,
     activations,
     adam,
+    attention,
     batchnorm,
     clipping,
     conv,
@@ -68,6 +69,7 @@ CHECKERS = {
     "dense_jvp": (ex.check_dense_jvp, forward_mode.dense_jvp_solution),
     "torch_port": (ex.check_port_to_torch, torch_port.port_solution),
     "accumulate": (ex.check_accumulate, accumulate.accumulate_solution),
+    "attention": (ex.check_attention_backward, attention.attention_backward_solution),
     "batchnorm": (ex.check_batchnorm_backward, batchnorm.batchnorm_backward_solution),
 }
 
