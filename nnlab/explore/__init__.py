@@ -45,9 +45,15 @@ module                     chapter                      what it holds
 ``infographic``            infographic                  the two passes side by side, every number
                                                         measured, as one figure, its alt text and
                                                         its table
-``deep_networks``          (the deep-networks chapter)  MLP stacks of 100 blocks with and without
+``deep_networks``          deep-networks                MLP stacks of 100 blocks with and without
                                                         residual connections and LayerNorm: signal
                                                         and gradient by block, training, explorer
+``adding_problem``         deep-networks                the adding problem: an Elman RNN and an LSTM
+                                                        trained from several seeds, the gradient by
+                                                        time step, their plots
+``attention_reversal``     deep-networks                a one-block transformer that learns to
+                                                        reverse digits, its attention maps and the
+                                                        attention explorer
 ``bridge``                 from-nnlab-to-pytorch        one network trained in nnlab and in PyTorch
                                                         from the same weights, the gap between them,
                                                         the bridge explorer (needs PyTorch)
@@ -67,6 +73,18 @@ boundaries, training curves, animations as HTML) are in :mod:`nnlab.viz`.
 from __future__ import annotations
 
 from .activation_profiles import activation_explorer, activation_profile, plot_activation
+from .adding_problem import (
+    ADDING_BASELINE,
+    ADDING_KINDS,
+    ADDING_LR,
+    ADDING_TUNING_SEEDS,
+    adding_data,
+    adding_model,
+    plot_adding,
+    plot_step_norms,
+    step_gradient_norms,
+    train_adding,
+)
 from .architecture_runs import (
     budget_models,
     depth_sweep,
@@ -74,6 +92,19 @@ from .architecture_runs import (
     plot_depth_sweep,
     small_cnn,
     train_digits,
+)
+from .attention_reversal import (
+    attention_explorer,
+    attention_layer,
+    attention_maps,
+    attention_view,
+    plot_attention,
+    plot_reversal_training,
+    reversal_accuracy,
+    reversal_data,
+    reversal_score,
+    reversal_transformer,
+    train_reversal,
 )
 from .backprop_frames import draw_step, step_through, steps_animation
 from .backprop_steps import Step, backprop_steps, worked_example
@@ -161,6 +192,10 @@ from .xor_network import XOR_WEIGHTS, plot_two_two_one, two_two_one, weights_exp
 __all__ = [
     "ACTIVATION_NAMES",
     "ADAMW_DECAY",
+    "ADDING_BASELINE",
+    "ADDING_KINDS",
+    "ADDING_LR",
+    "ADDING_TUNING_SEEDS",
     "BATCHING",
     "BATCHING_RATES",
     "BATCH_SIZES",
@@ -177,6 +212,12 @@ __all__ = [
     "Step",
     "activation_explorer",
     "activation_profile",
+    "adding_data",
+    "adding_model",
+    "attention_explorer",
+    "attention_layer",
+    "attention_maps",
+    "attention_view",
     "backprop_steps",
     "batching_runs",
     "block_profile",
@@ -219,6 +260,8 @@ __all__ = [
     "pass_memory",
     "plot_achieved_rate",
     "plot_activation",
+    "plot_adding",
+    "plot_attention",
     "plot_band",
     "plot_both",
     "plot_conv_maps",
@@ -235,22 +278,31 @@ __all__ = [
     "plot_pass_memory",
     "plot_profiles",
     "plot_propagation",
+    "plot_reversal_training",
     "plot_slowdown",
+    "plot_step_norms",
     "plot_throughput",
     "plot_two_two_one",
     "propagation_explorer",
     "quadratic_regime",
+    "reversal_accuracy",
+    "reversal_data",
+    "reversal_score",
+    "reversal_transformer",
     "save_infographic",
     "size_sweep",
     "sliding_conv",
     "slowdown_runs",
     "small_cnn",
+    "step_gradient_norms",
     "step_through",
     "steps_animation",
     "throughput",
+    "train_adding",
     "train_both",
     "train_deep",
     "train_digits",
+    "train_reversal",
     "train_run",
     "train_stacks",
     "training_explorer",

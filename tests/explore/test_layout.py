@@ -19,7 +19,7 @@ def test_importing_explore_needs_only_numpy():
 
 def test_every_public_name_is_re_exported():
     modules = [p.stem for p in (NNLAB / "explore").glob("*.py") if not p.stem.startswith("_")]
-    assert len(modules) == 19
+    assert len(modules) == 21
     for name in explore.__all__:
         obj = getattr(explore, name)
         assert getattr(obj, "__module__", "nnlab.explore").startswith("nnlab.explore"), name
