@@ -79,6 +79,10 @@ CASES = {
         lambda: [conv(), nl.ReLU(), BN(3, momentum=0.2), F(), D(48, 2)],
     ),
     "Embedding": (("tokens", 5), lambda: [nl.Embedding(V, 3, rng=0), F(), D(15, 2)]),
+    "PositionalEmbedding": (
+        ("tokens", 5),
+        lambda: [nl.Embedding(V, 3, rng=0), nl.PositionalEmbedding(7, 3, rng=1), F(), D(15, 2)],
+    ),
     "LSTM": ((4, 3), lambda: [nl.LSTM(3, 5, rng=0), D(5, 2)]),
     "LSTM sequences": (
         (4, 3),

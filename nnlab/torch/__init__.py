@@ -27,6 +27,7 @@ activations                     ``nn.Identity``, ``nn.Sigmoid``, ``nn.Tanh``, ``
 ``LayerNorm``, ``BatchNorm``    ``nn.LayerNorm``; ``nn.BatchNorm1d`` (``BatchNorm2d`` after image
                                 inputs), ``weight = gamma``, ``bias = beta``, running statistics
 ``Embedding``                   ``nn.Embedding``, ``weight = W``
+``PositionalEmbedding``         :class:`PositionAdd`, ``x + weight[:T]``, ``weight = P``
 ``LSTM``                        :class:`LSTMOutput` around ``nn.LSTM(batch_first=True)``:
                                 ``weight_ih = W_x.T``, ``weight_hh = W_h.T``, ``bias_ih = b``,
                                 ``bias_hh`` zero and frozen
@@ -45,7 +46,7 @@ except ImportError as error:  # pragma: no cover - exercised only without PyTorc
         "pip install 'nnlab[torch]' (or pip install torch)."
     ) from error
 
-from .modern import LSTMOutput, ResidualBlock, SelfAttention
+from .modern import LSTMOutput, PositionAdd, ResidualBlock, SelfAttention
 from .modules import RNNOutput, as_array, from_torch, parameter_map, to_torch
 from .training import (
     flat_grads,
@@ -57,6 +58,7 @@ from .training import (
 
 __all__ = [
     "LSTMOutput",
+    "PositionAdd",
     "RNNOutput",
     "ResidualBlock",
     "SelfAttention",

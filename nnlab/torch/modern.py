@@ -1,5 +1,5 @@
-"""The bridge for the layers of deep networks: LayerNorm, BatchNorm, Embedding, LSTM,
-MultiHeadAttention and Residual (see :mod:`nnlab.torch`)."""
+"""The bridge for the layers of deep networks: LayerNorm, BatchNorm, Embedding,
+PositionalEmbedding, LSTM, MultiHeadAttention and Residual (see :mod:`nnlab.torch`)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from ..attention import MultiHeadAttention
 from ..embedding import Embedding
 from ..lstm import LSTM
 from ..normalization import BatchNorm, LayerNorm
+from ..positional import PositionalEmbedding
 from ..residual import Residual
 
-__all__ = ["LSTMOutput", "ResidualBlock", "SelfAttention"]
+__all__ = ["LSTMOutput", "PositionAdd", "ResidualBlock", "SelfAttention"]
 
 
 class LSTMOutput(nn.Module):
@@ -52,6 +53,22 @@ class SelfAttention(nn.Module):
 
     def extra_repr(self) -> str:
         return f"causal={self.causal}"
+
+
+class PositionAdd(nn.Module):
+    """nnlab's :class:`~nnlab.PositionalEmbedding`: ``x + weight[:T]`` for ``x`` of shape
+    ``(N, T, d_model)`` (the learned positions of BERT and GPT-2; PyTorch has no module of
+    its own for them)."""
+
+    def __init__(self, max_len: int, d_model: int, dtype=None) -> None:
+        super().__init__()
+        self.weight = nn.Parameter(torch.zeros(max_len, d_model, dtype=dtype))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.weight[: x.shape[1]]
+
+    def extra_repr(self) -> str:
+        return f"max_len={self.weight.shape[0]}, d_model={self.weight.shape[1]}"
 
 
 class ResidualBlock(nn.Module):
@@ -94,6 +111,10 @@ def to_module(layer, dtype, convert):
         if kind is Embedding:
             m = nn.Embedding(layer.n_tokens, layer.d_model, dtype=dtype)
             _set(m.weight, layer.W)
+            return m
+        if kind is PositionalEmbedding:
+            m = PositionAdd(layer.max_len, layer.d_model, dtype=dtype)
+            _set(m.weight, layer.P)
             return m
         if kind is LSTM:
             r = nn.LSTM(layer.n_in, layer.n_hidden, batch_first=True, dtype=dtype)
@@ -146,6 +167,10 @@ def to_layer(module, dtype_of, convert):
         layer = Embedding(module.num_embeddings, module.embedding_dim, dtype=dtype, rng=0)
         layer.assign("W", array(module.weight))
         return layer
+    if type(module) is PositionAdd:
+        layer = PositionalEmbedding(*module.weight.shape, dtype=dtype, rng=0)
+        layer.assign("P", array(module.weight))
+        return layer
     if type(module) is LSTMOutput:
         r = module.lstm
         _refuse(r.num_layers == 1 and r.batch_first and not r.bidirectional, r, "options")
@@ -189,7 +214,7 @@ def entries(module, convert_map):
         return convert_map(module.block)
     if type(module) in (nn.LayerNorm, nn.BatchNorm1d, nn.BatchNorm2d):
         return [(module.weight, False, None), (module.bias, False, None)]
-    if type(module) is nn.Embedding:
+    if type(module) in (nn.Embedding, PositionAdd):
         return [(module.weight, False, None)]
     if type(module) is LSTMOutput:
         r = module.lstm
@@ -231,4 +256,12 @@ def _array(tensor: torch.Tensor) -> np.ndarray:
     return tensor.detach().cpu().numpy().copy()
 
 
-_KNOWN = (nn.LayerNorm, nn.BatchNorm1d, nn.BatchNorm2d, nn.Embedding, LSTMOutput, SelfAttention)
+_KNOWN = (
+    nn.LayerNorm,
+    nn.BatchNorm1d,
+    nn.BatchNorm2d,
+    nn.Embedding,
+    PositionAdd,
+    LSTMOutput,
+    SelfAttention,
+)

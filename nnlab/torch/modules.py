@@ -104,7 +104,8 @@ def _module(layer) -> nn.Module:
     if module is not None:
         return module
     names = ", ".join(sorted(t.__name__ for t in (*_SIMPLE_TO_TORCH, Dense, Conv2D, RNN)))
-    names += ", LayerNorm, BatchNorm, Embedding, LSTM, MultiHeadAttention, Residual"
+    names += ", LayerNorm, BatchNorm, Embedding, PositionalEmbedding, LSTM, MultiHeadAttention"
+    names += ", Residual"
     raise TypeError(
         f"to_torch: no PyTorch counterpart for {type(layer).__name__}; supported layers: "
         f"{names} and Sequential."
@@ -267,7 +268,7 @@ def _layer(module: nn.Module, dtype=None):
         raise TypeError(
             f"from_torch: no nnlab layer for {type(module).__name__}{hint}; supported modules: "
             f"{names}, nn.LayerNorm, nn.BatchNorm1d/2d, nn.Embedding, nnlab.torch.RNNOutput, "
-            "LSTMOutput, SelfAttention, ResidualBlock and nn.Sequential."
+            "PositionAdd, LSTMOutput, SelfAttention, ResidualBlock and nn.Sequential."
         )
     return convert(module)
 
