@@ -272,20 +272,22 @@ def _digits(sequence) -> str:
 
 
 def _heat_map(ax, weights, tokens, title: str):
-    """One head's ``(T, T)`` map on ``ax``, digits as tick labels; returns the image."""
+    """One head's ``(T, T)`` map on ``ax``, each tick "position:digit"; returns the image."""
     image = ax.imshow(weights, cmap="viridis", vmin=0.0, vmax=1.0)
-    ticks, labels = np.arange(len(tokens)), [str(int(k)) for k in tokens]
-    ax.set_xticks(ticks, labels, fontsize=FONT)
-    ax.set_yticks(ticks, labels, fontsize=FONT)
-    ax.set_xlabel("key (input digit)", fontsize=FONT)
-    ax.set_ylabel("query (input digit)", fontsize=FONT)
+    ticks = np.arange(len(tokens))
+    labels = [f"{t}:{int(k)}" for t, k in enumerate(tokens)]
+    ax.set_xticks(ticks, labels, fontsize=FONT - 1, rotation=90)
+    ax.set_yticks(ticks, labels, fontsize=FONT - 1)
+    ax.set_xlabel("key position:digit", fontsize=FONT)
+    ax.set_ylabel("query position:digit", fontsize=FONT)
     ax.set_title(title, fontsize=FONT)
     return image
 
 
 def plot_attention(weights, tokens, *, prediction=None):
     """Heat maps of one sample's attention, one panel per head: query positions on rows, key
-    positions on columns, the digits as tick labels, a shared colour scale from 0 to 1.
+    positions on columns, each tick labelled "position:digit", a shared colour scale from 0
+    to 1.
 
     ``weights`` is ``(n_heads, T, T)`` (one sample of :func:`attention_maps`), ``tokens`` the
     ``T`` input digits; ``prediction``, the output digits, goes in the title. Returns the

@@ -172,10 +172,10 @@ def test_plot_attention_draws_one_readable_panel_per_head():
     fig = am.plot_attention(maps[1], X[1], prediction=X[1, ::-1])
     assert isinstance(fig, Figure)
     assert len(fig.axes) == 3  # two heads and the colorbar
-    digits = [str(d) for d in X[1]]
+    ticks = [f"{t}:{d}" for t, d in enumerate(X[1])]
     for ax in fig.axes[:2]:
-        assert [t.get_text() for t in ax.get_xticklabels()] == digits
-        assert [t.get_text() for t in ax.get_yticklabels()] == digits
+        assert [t.get_text() for t in ax.get_xticklabels()] == ticks
+        assert [t.get_text() for t in ax.get_yticklabels()] == ticks
         image = ax.get_images()[0]
         assert image.get_cmap().name == "viridis" and image.get_clim() == (0.0, 1.0)
         np.testing.assert_allclose(image.get_array(), maps[1, fig.axes.index(ax)])
