@@ -31,10 +31,12 @@ from .animation import SPIRAL, playground_animation
 from .config import (
     ACTIVATIONS,
     INITS,
+    L1_RATES,
     L2_RATES,
     LEARNING_RATES,
     MAX_LAYERS,
     MAX_UNITS,
+    OUTPUTS,
     PlaygroundConfig,
 )
 from .datasets import (
@@ -59,7 +61,7 @@ from .explain import explain_point, point_numbers
 from .export import export_code
 from .features import FEATURES, features
 from .maps import DELTA_TARGET_RULE, Maps, benchmark_cycle, cycle, playground_maps
-from .model import Playground
+from .model import HalfSquaredError, Playground
 from .widget import playground
 
 __all__ = [
@@ -70,12 +72,15 @@ __all__ = [
     "DOMAIN",
     "FEATURES",
     "INITS",
+    "L1_RATES",
     "L2_RATES",
     "LEARNING_RATES",
     "MAX_LAYERS",
     "MAX_UNITS",
+    "OUTPUTS",
     "REGRESSION",
     "SPIRAL",
+    "HalfSquaredError",
     "Maps",
     "Playground",
     "PlaygroundConfig",

@@ -25,8 +25,12 @@ INITS = ("default", "he", "xavier", "fan_in_uniform", "normal", "zeros")
 # The TensorFlow Playground's menus.
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
 L2_RATES = (0.0, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+L1_RATES = L2_RATES  # the Playground has one menu of regularization rates
+# "nnlab": a logit with cross-entropy, or a linear output with MSE; "playground": the
+# TensorFlow Playground's tanh output (linear in regression) and half squared error.
+OUTPUTS = ("nnlab", "playground")
 # Changing these keeps the network and its training; any other change starts over.
-LIVE = frozenset({"lr", "l2", "batch_size"})
+LIVE = frozenset({"lr", "l2", "l1", "batch_size"})
 
 
 def _choice(value, options, name: str) -> str:
@@ -75,12 +79,23 @@ class PlaygroundConfig:
     hidden : tuple of 0 to 6 ints, each 1 to 8
         Units of each hidden layer.
     activation : {"relu", "tanh", "sigmoid", "linear"}
-        Of every hidden layer. The output unit is a logit (classification, with
-        :class:`nnlab.BinaryCrossEntropy`) or the prediction itself (regression, with
-        :class:`nnlab.MSELoss`).
+        Of every hidden layer.
+    output : one of :data:`OUTPUTS`
+        The output unit and the loss. ``"nnlab"``: a logit ``z`` with
+        :class:`nnlab.BinaryCrossEntropy` (the output shown is ``sigma(z)`` = P(class 1),
+        decided at 0.5) in classification, or the prediction ``z`` itself with
+        :class:`nnlab.MSELoss` in regression. ``"playground"``: the TensorFlow Playground's,
+        a ``tanh(z)`` output (decided at 0), labels 0/1 mapped to targets -1/+1, and the
+        error ``0.5 (output - target)^2`` (:class:`~.model.HalfSquaredError`); in regression
+        its output is ``z`` (linear, as the Playground's) and the loss half the MSE.
     lr : float > 0
     l2 : float >= 0
-        L2 strength, applied as :class:`nnlab.SGD`'s ``weight_decay`` (to weights and biases).
+        L2 strength: the penalty ``l2 / 2 * sum(W^2)`` over the weights, not the biases (as
+        in the TensorFlow Playground), adds ``l2 * W`` to each weight gradient.
+    l1 : float >= 0
+        L1 strength: the penalty ``l1 * sum(|W|)`` over the weights adds ``l1 * sign(W)`` to
+        each weight gradient. Both penalties act on the updates only: the losses shown are
+        the data loss, without them.
     batch_size : int, 1 to 500
     init : one of :data:`INITS`
     seed : int >= 0
@@ -109,6 +124,8 @@ class PlaygroundConfig:
     init: str = "default"
     seed: int = 0
     data_seed: int = 0
+    l1: float = 0.0
+    output: str = "nnlab"
 
     def __post_init__(self) -> None:
         owner = "PlaygroundConfig"
@@ -125,6 +142,8 @@ class PlaygroundConfig:
         _choice(self.activation, ACTIVATIONS, "activation")
         put("lr", check_real(self.lr, "lr", owner=owner, low=0.0, low_open=True))
         put("l2", check_real(self.l2, "l2", owner=owner, low=0.0))
+        put("l1", check_real(self.l1, "l1", owner=owner, low=0.0))
+        _choice(self.output, OUTPUTS, "output")
         batch = check_positive_int(self.batch_size, "batch_size", owner=owner)
         if batch > 500:
             raise ValueError(f"{owner}: batch_size must be in [1, 500], got {batch}.")

@@ -3,20 +3,42 @@
 from __future__ import annotations
 
 from .config import ACTIVATIONS
-from .model import Playground
+from .model import Playground, tanh_output
 
 
 def _q(name: str) -> str:
     return f'"{name}"'  # names of datasets, features and so on: no quotes inside
 
 
-def _fit(epochs: int, batch_size: int) -> list[str]:
+def _fit(epochs: int, batch_size: int, y: str, penalty: bool) -> list[str]:
     return [
         "nl.fit(",
-        "    net, loss, opt, X_train, data.y_train,",
+        f"    net, loss, opt, X_train, {y},",
         f"    epochs={epochs}, batch_size={batch_size}, rng=shuffle, progress=False,",
+        *(["    on_batch=penalty,"] if penalty else []),
         ")",
     ]
+
+
+# The penalties' gradients, as model.add_penalties adds them: on the weights, not the biases.
+PENALTY = [
+    "dense = [layer for layer in net.layers if isinstance(layer, nl.Dense)]",
+    "",
+    "",
+    "def penalty(epoch, batch, value):  # fit calls it between backward and the update",
+    "    for layer in dense:  # l2 / 2 * sum(W^2) + l1 * sum(|W|): the weights only",
+    '        W, dW = layer.parameter("W"), layer.gradient("W")',
+    "        if l2:",
+    "            dW += l2 * W",
+    "        if l1:",
+    "            dW += l1 * np.sign(W)",
+    "",
+    "",
+]
+
+
+def _settings(lr: float, l2: float, l1: float, penalty: bool) -> str:
+    return f"opt.lr, l2, l1 = {lr!r}, {l2!r}, {l1!r}" if penalty else f"opt.lr = {lr!r}"
 
 
 def export_code(pg: Playground) -> str:
@@ -25,8 +47,12 @@ def export_code(pg: Playground) -> str:
     Running it gives the same weights at initialization, and after the same epochs the same
     weights and losses, bit for bit: the data, the split, the weights and the batch order
     come from the same seeds, and training is :func:`nnlab.fit` on the same arrays, one call
-    per stretch of epochs run with one learning rate, L2 strength and batch size. The code
-    ends with ``train_loss`` and ``test_loss``, and the optimizer set to the current
+    per stretch of epochs run with one learning rate, L2 and L1 strength and batch size.
+    When a penalty is used, a function ``penalty`` adds its gradient to the weights' (not the
+    biases') before each update, as the playground does; the losses are the data loss,
+    without the penalties. With ``output="playground"`` the loss is
+    :class:`~.model.HalfSquaredError` and the labels become targets -1/+1. The code ends with
+    ``train_loss`` and ``test_loss``, and ``opt.lr`` (and ``l2``, ``l1``) set to the current
     settings. The learner's own data is written out in full.
 
     Parameters
@@ -48,11 +74,14 @@ def export_code(pg: Playground) -> str:
     True
     """
     c = pg.config
+    names = "features, load_dataset, split_dataset"
+    if c.output == "playground":
+        names = "HalfSquaredError, " + names
     lines = [
         "import numpy as np",
         "",
         "import nnlab as nl",
-        "from nnlab.explore.playground import features, load_dataset, split_dataset",
+        f"from nnlab.explore.playground import {names}",
         "",
     ]
     if c.dataset == "custom":
@@ -70,25 +99,38 @@ def export_code(pg: Playground) -> str:
             f"train_ratio={c.train_ratio!r}, rng={c.data_seed})"
         )
     init = "" if c.init == "default" else f", init={_q(c.init)}"
-    lr, l2 = (pg.segments[0][1:3]) if pg.segments else (c.lr, c.l2)
+    now = (c.lr, c.l2, c.l1)
+    setting = tuple(pg.segments[0][1:4]) if pg.segments else now
+    penalty = any(s[2] or s[3] for s in pg.segments) or bool(c.l2 or c.l1)
+    signed = tanh_output(pg.task)
+    y_train, y_test = ("y_train", "y_test") if signed else ("data.y_train", "data.y_test")
     lines += [
         f"names = [{', '.join(_q(f) for f in c.features)}]",
         "X_train, X_test = features(data.X_train, names), features(data.X_test, names)",
+        *(
+            ["y_train, y_test = 2 * data.y_train - 1, 2 * data.y_test - 1  # labels -> -1/+1"]
+            if signed
+            else []
+        ),
         f"net = nl.mlp({c.sizes!r}, {_q(ACTIVATIONS[c.activation])}{init}, rng={c.seed})",
-        f"loss = nl.{type(pg.loss).__name__}()",
-        f"opt = nl.SGD(net.parameters(), lr={lr!r}, weight_decay={l2!r})",
+        f"loss = {pg.loss!r}  # the TensorFlow Playground's: mean of 0.5 (output - y)^2"
+        if c.output == "playground"
+        else f"loss = nl.{pg.loss!r}",
+        f"opt = nl.SGD(net.parameters(), lr={setting[0]!r})",
         f"shuffle = np.random.default_rng({c.seed + 1})  # the order of the batches",
     ]
-    for epochs, seg_lr, seg_l2, batch_size in pg.segments:
-        if (seg_lr, seg_l2) != (lr, l2):
-            lr, l2 = seg_lr, seg_l2
-            lines.append(f"opt.lr, opt.weight_decay = {lr!r}, {l2!r}")
-        lines += _fit(epochs, batch_size)
-    if (c.lr, c.l2) != (lr, l2):
-        lines.append(f"opt.lr, opt.weight_decay = {c.lr!r}, {c.l2!r}  # the current settings")
+    if penalty:
+        lines += [f"l2, l1 = {setting[1]!r}, {setting[2]!r}", *PENALTY]
+    for epochs, *seg, batch_size in pg.segments:
+        if tuple(seg) != setting:
+            setting = tuple(seg)
+            lines.append(_settings(*setting, penalty))
+        lines += _fit(epochs, batch_size, y_train, penalty)
+    if now != setting:
+        lines.append(_settings(*now, penalty) + "  # the current settings")
     lines += [
-        "train_loss = loss(nl.predict(net, X_train), data.y_train)",
-        "test_loss = loss(nl.predict(net, X_test), data.y_test)",
+        f"train_loss = loss(nl.predict(net, X_train), {y_train})",
+        f"test_loss = loss(nl.predict(net, X_test), {y_test})",
         f'print(f"epoch {pg.epoch}: train loss {{train_loss:.4f}}, test loss {{test_loss:.4f}}")',
     ]
     return "\n".join(lines) + "\n"

@@ -2,7 +2,9 @@
 
 :class:`Playground` trains with :func:`nnlab.fit`, one epoch per step, as the TensorFlow
 Playground does: after each epoch it records the training and test loss over the whole sets
-and the per-layer gradient norms ``||dW^[l]||_F`` of the training loss.
+and the per-layer gradient norms ``||dW^[l]||_F`` of the training loss. The L1 and L2
+penalties act on the weights only (:func:`add_penalties`), and the losses recorded are the
+data loss without them, as the TensorFlow Playground shows it.
 """
 
 from __future__ import annotations
@@ -22,6 +24,93 @@ from ...train import fit
 from .config import ACTIVATIONS, LIVE, PlaygroundConfig
 from .datasets import DOMAIN, load_dataset, split_dataset
 from .features import features
+
+
+class HalfSquaredError(MSELoss):
+    """The TensorFlow Playground's loss: half the squared error of its output, averaged.
+
+    ``L = mean(0.5 (out - T)^2)`` with ``out = tanh(Z)`` (``tanh=True``: the Playground's
+    classification output, for targets -1/+1) or ``out = Z`` (its linear regression output),
+    on the pre-activation ``Z`` of the output unit, as :class:`nnlab.BinaryCrossEntropy`
+    takes the logit. ``dL/dZ = (out - T) * tanh'(Z) / Z.size`` (``tanh'(Z) = 1 - out^2``), or
+    ``(Z - T) / Z.size``. Targets as for :class:`nnlab.MSELoss`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> loss = HalfSquaredError(tanh=True)
+    >>> float(loss(np.array([[0.0], [0.0]]), [1.0, -1.0]))  # tanh(0) = 0: 0.5 * 1 on each
+    0.5
+    """
+
+    def __init__(self, tanh: bool = False) -> None:
+        super().__init__()
+        if not isinstance(tanh, bool):
+            raise TypeError(f"HalfSquaredError: tanh must be True or False, got {tanh!r}.")
+        self.tanh = tanh
+        self.flops_per_entry = (5, 5) if tanh else (4, 2)
+        self._slope: np.ndarray | None = None
+
+    def forward(self, prediction, target) -> float:
+        Z = self._prediction(prediction)
+        out = np.tanh(Z) if self.tanh else Z
+        value = 0.5 * super().forward(out, target)
+        self._slope = 1.0 - out * out if self.tanh else None
+        return value
+
+    def backward(self) -> np.ndarray:
+        grad = 0.5 * super().backward()
+        return grad * self._slope if self.tanh else grad
+
+    def _jvp(self, P, T, dP):
+        out = np.tanh(P) if self.tanh else P
+        value, slope = super()._jvp(out, T, (1.0 - out * out) * dP if self.tanh else dP)
+        return 0.5 * value, 0.5 * slope
+
+    def __repr__(self) -> str:
+        return f"HalfSquaredError(tanh={self.tanh})"
+
+
+class Task(str):
+    """``"classification"`` or ``"regression"``, equal to that plain string, which also names
+    the playground's output (``task.output``, one of :data:`~.config.OUTPUTS`): what
+    :func:`output_of`, :func:`sample_loss` and :func:`sample_deltas` need to know."""
+
+    output: str
+
+    def __new__(cls, name: str, output: str = "nnlab") -> Task:
+        task = super().__new__(cls, name)
+        task.output = output
+        return task
+
+
+def _output(task: str, output: str | None) -> str:
+    return output if output is not None else getattr(task, "output", "nnlab")
+
+
+def tanh_output(task: str, output: str | None = None) -> bool:
+    """Whether the output unit is the TensorFlow Playground's ``tanh`` (its classifier);
+    ``output`` defaults to ``task.output`` (a :class:`Task`), else ``"nnlab"``."""
+    return task == "classification" and _output(task, output) == "playground"
+
+
+def targets_of(task: str, y, output: str | None = None) -> np.ndarray:
+    """What the loss compares the output with: the labels 0/1 as -1/+1 for the playground's
+    tanh output, otherwise ``y`` (labels, or regression values) as it is."""
+    y = np.asarray(y)
+    return 2 * y - 1 if tanh_output(task, output) else y
+
+
+def add_penalties(layers, l1: float, l2: float) -> None:
+    """Add the gradients of the penalties ``l2 / 2 * sum(W^2) + l1 * sum(|W|)`` to each
+    layer's weight gradient, in place: ``dW += l2 * W``, then ``dW += l1 * sign(W)`` (the
+    biases have none, as in the TensorFlow Playground). Between backward and the update."""
+    for layer in layers:
+        W, dW = layer.parameter("W"), layer.gradient("W")
+        if l2:
+            dW += l2 * W
+        if l1:
+            dW += l1 * np.sign(W)
 
 
 def build_network(config: PlaygroundConfig) -> Sequential:
@@ -49,24 +138,37 @@ def forward_layers(net: Sequential, A0: np.ndarray) -> tuple[list, list]:
     return Zs, As
 
 
-def output_of(task: str, Z_out: np.ndarray) -> np.ndarray:
-    """The prediction from the last ``Z``: ``sigma(z)`` (P(class 1)) or ``z`` (regression)."""
+def output_of(task: str, Z_out: np.ndarray, output: str | None = None) -> np.ndarray:
+    """The prediction from the last ``Z``: ``sigma(z)`` (P(class 1)) or ``z`` (regression);
+    ``tanh(z)`` for the playground's classifier (see :func:`tanh_output`)."""
+    if tanh_output(task, output):
+        return np.tanh(Z_out)
     return Sigmoid.f(Z_out) if task == "classification" else Z_out
 
 
-def sample_loss(task: str, Z_out: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Per-sample loss ``ell``: ``softplus(z) - t z`` (binary cross-entropy) or ``(z - t)^2``."""
+def sample_loss(
+    task: str, Z_out: np.ndarray, target: np.ndarray, output: str | None = None
+) -> np.ndarray:
+    """Per-sample loss ``ell``: ``softplus(z) - t z`` (binary cross-entropy) or ``(z - t)^2``;
+    for the playground's output ``0.5 (out - t)^2``, ``out = tanh(z)`` with the label ``t``
+    0/1 taken as -1/+1 (or ``out = z`` in regression). ``target``: labels or values."""
+    target = targets_of(task, target, output)
+    if _output(task, output) == "playground":
+        return 0.5 * (output_of(task, Z_out, output) - target) ** 2
     if task == "classification":
         return np.maximum(Z_out, 0) - Z_out * target + np.log1p(np.exp(-np.abs(Z_out)))
     return (Z_out - target) ** 2
 
 
-def sample_deltas(net: Sequential, task: str, Zs: list, target: np.ndarray) -> list:
+def sample_deltas(
+    net: Sequential, task: str, Zs: list, target: np.ndarray, output: str | None = None
+) -> list:
     """Per-sample deltas ``delta^[l] = d ell / d Z^[l]`` of each sample's own loss.
 
-    ``delta^[m] = sigma(z) - t`` (cross-entropy) or ``2 (z - t)`` (squared error), then
-    ``delta^[l] = (delta^[l+1] W^[l+1]^T) * f'(Z^[l])`` (book eq. ``bp-delta``). These are
-    the deltas of a batch of one sample: the batch mean's ``1/N`` is left out.
+    ``delta^[m] = sigma(z) - t`` (cross-entropy) or ``2 (z - t)`` (squared error); for the
+    playground's output ``(tanh(z) - t) (1 - tanh(z)^2)`` (labels as -1/+1) or ``z - t``;
+    then ``delta^[l] = (delta^[l+1] W^[l+1]^T) * f'(Z^[l])`` (book eq. ``bp-delta``). These
+    are the deltas of a batch of one sample: the batch mean's ``1/N`` is left out.
 
     Returns
     -------
@@ -75,9 +177,12 @@ def sample_deltas(net: Sequential, task: str, Zs: list, target: np.ndarray) -> l
     """
     dense = [la for la in net.layers if isinstance(la, Dense)]
     acts = [la for la in net.layers if isinstance(la, Activation)]
-    target = np.reshape(target, (-1, 1))
-    deltas = [output_of(task, Zs[-1]) - target]
-    if task == "regression":
+    target = np.reshape(targets_of(task, target, output), (-1, 1))
+    out = output_of(task, Zs[-1], output)
+    deltas = [out - target]
+    if tanh_output(task, output):
+        deltas[0] = deltas[0] * (1.0 - out * out)
+    elif task == "regression" and _output(task, output) == "nnlab":
         deltas[0] = 2.0 * deltas[0]
     for k in range(len(acts) - 1, -1, -1):
         deltas.insert(0, (deltas[0] @ dense[k + 1].W.T) * acts[k].df(Zs[k]))
@@ -101,19 +206,27 @@ class Playground:
         ``X_train, X_test, y_train, y_test, task``.
     inputs_train, inputs_test : ndarray ``(N, n_0)``
         The feature map ``A^[0]`` of each part.
+    targets_train, targets_test : ndarray ``(N,)``
+        What the loss compares the output with: ``split.y_train`` and ``split.y_test``, but
+        the labels as -1/+1 for ``output="playground"`` in classification.
     net : Sequential
-        ``Dense(n_0 -> n_1), f, ..., Dense(n_{m-1} -> 1)``.
+        ``Dense(n_0 -> n_1), f, ..., Dense(n_{m-1} -> 1)``: the output unit's activation
+        (sigmoid, tanh) is applied by the loss and by :meth:`predict`.
     optimizer : SGD
-        With ``lr`` and ``weight_decay = l2``.
-    loss : BinaryCrossEntropy or MSELoss
+        Plain SGD with ``lr``; the penalties are added to the weight gradients before each
+        update (:func:`add_penalties`), not by its ``weight_decay`` (which stays 0).
+    loss : BinaryCrossEntropy, MSELoss or HalfSquaredError
+        See ``output`` in :class:`PlaygroundConfig`.
     epoch : int
         Epochs trained (one per :meth:`step`).
     train_loss, test_loss : list of float
-        Loss over the whole training and test set after each epoch, epoch 0 first.
+        ``loss`` over the whole training and test set after each epoch, epoch 0 first: the
+        data loss, without the L1 and L2 penalties (as the TensorFlow Playground shows it).
+        For ``output="playground"`` it is the Playground's ``mean(0.5 (out - t)^2)``.
     grad_norms : list of ndarray ``(m,)``
         After each epoch, ``||dW^[l]||_F`` of the mean training loss at the current weights
-        (the whole training set as one batch, without the L2 term), epoch 0 first.
-    segments : list of [epochs, lr, l2, batch_size]
+        (the whole training set as one batch, without the penalties), epoch 0 first.
+    segments : list of [epochs, lr, l2, l1, batch_size]
         The run so far, split where a live setting changed (what :func:`export_code` replays).
     memo : dict
         Quantities that depend on the data only (the maps' nearest targets), emptied by
@@ -146,9 +259,17 @@ class Playground:
         self.reset()
 
     @property
-    def task(self) -> str:
-        """``"classification"`` or ``"regression"``."""
-        return self.split.task
+    def task(self) -> Task:
+        """``"classification"`` or ``"regression"``, as a :class:`Task` that also carries
+        ``config.output``."""
+        return Task(self.split.task, self.config.output)
+
+    @property
+    def boundary(self) -> float:
+        """Where :meth:`predict` splits the classes (``> boundary`` is class 1): 0.5 for a
+        probability, 0 for the playground's ``tanh`` output (and for the sign of a
+        regression prediction)."""
+        return 0.5 if self.task == "classification" and self.config.output == "nnlab" else 0.0
 
     @property
     def dense(self) -> list[Dense]:
@@ -173,9 +294,14 @@ class Playground:
             self.split = load_dataset(c.dataset, c.n_samples, c.noise, c.train_ratio, c.data_seed)
         self.inputs_train = features(self.split.X_train, c.features)
         self.inputs_test = features(self.split.X_test, c.features)
+        self.targets_train = targets_of(self.task, self.split.y_train)
+        self.targets_test = targets_of(self.task, self.split.y_test)
         self.net = build_network(c)
-        self.optimizer = SGD(self.net.parameters(), lr=c.lr, weight_decay=c.l2)
-        self.loss: Loss = BinaryCrossEntropy() if self.task == "classification" else MSELoss()
+        self.optimizer = SGD(self.net.parameters(), lr=c.lr)
+        classify = self.task == "classification"
+        self.loss: Loss = BinaryCrossEntropy() if classify else MSELoss()
+        if c.output == "playground":
+            self.loss = HalfSquaredError(tanh=classify)
         self._shuffle = np.random.default_rng(c.seed + 1)
         self.epoch = 0
         self.train_loss: list[float] = []
@@ -187,14 +313,14 @@ class Playground:
         return self
 
     def update(self, **changes) -> Playground:
-        """Change settings. ``lr``, ``l2`` and ``batch_size`` apply from the next step on;
-        any other change rebuilds everything (:meth:`reset`), as the TensorFlow Playground
-        does. A bad value raises and changes nothing."""
+        """Change settings. ``lr``, ``l2``, ``l1`` and ``batch_size`` apply from the next step
+        on; any other change (``output`` too) rebuilds everything (:meth:`reset`), as the
+        TensorFlow Playground does. A bad value raises and changes nothing."""
         old, new = self.config, self.config.replace(**changes)
         changed = {k for k in changes if getattr(new, k) != getattr(old, k)}
         self.config = new
         if changed <= LIVE:
-            self.optimizer.lr, self.optimizer.weight_decay = new.lr, new.l2
+            self.optimizer.lr = new.lr
             return self
         try:
             self.reset()
@@ -205,8 +331,9 @@ class Playground:
         return self
 
     def step(self, n: int = 1) -> Playground:
-        """Train ``n`` epochs (shuffled mini-batches of ``batch_size``, plain SGD), recording
-        the losses and gradient norms after each.
+        """Train ``n`` epochs (shuffled mini-batches of ``batch_size``, plain SGD, the weight
+        gradients plus the penalties' :func:`add_penalties`), recording the losses and
+        gradient norms after each.
 
         Raises
         ------
@@ -216,7 +343,12 @@ class Playground:
         if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
             raise ValueError(f"Playground.step: n must be an int >= 1, got {n!r}.")
         c = self.config
-        setting = [c.lr, c.l2, c.batch_size]
+        setting = [c.lr, c.l2, c.l1, c.batch_size]
+        dense = self.dense
+
+        def penalize(epoch, batch, value):  # fit calls it between backward and the update
+            add_penalties(dense, c.l1, c.l2)
+
         for _ in range(n):
             if not self.segments or self.segments[-1][1:] != setting:
                 self.segments.append([0, *setting])
@@ -225,11 +357,12 @@ class Playground:
                 self.loss,
                 self.optimizer,
                 self.inputs_train,
-                self.split.y_train,
+                self.targets_train,
                 epochs=1,
                 batch_size=c.batch_size,
                 rng=self._shuffle,
                 progress=False,
+                on_batch=penalize if c.l1 or c.l2 else None,
             )
             self.segments[-1][0] += 1
             self.epoch += 1
@@ -239,17 +372,18 @@ class Playground:
     def _record(self) -> None:
         net, loss = self.net, self.loss
         with np.errstate(all="ignore"):  # a diverging run is reported by fit, not by warnings
-            train = loss.forward(net.forward(self.inputs_train), self.split.y_train)
+            train = loss.forward(net.forward(self.inputs_train), self.targets_train)
             net.backward(loss.backward(), input_grad=False)
             norms = np.array([np.linalg.norm(la.dW) for la in self.dense])
-            test = loss.forward(net.forward(self.inputs_test, cache=False), self.split.y_test)
+            test = loss.forward(net.forward(self.inputs_test, cache=False), self.targets_test)
         self.train_loss.append(train)
         self.test_loss.append(test)
         self.grad_norms.append(norms)
 
     def predict(self, X) -> np.ndarray:
-        """The output at points ``X (N, 2)``: P(class 1), or the regression prediction,
-        shape ``(N,)``."""
+        """The output at points ``X (N, 2)``, shape ``(N,)``: P(class 1) (``"nnlab"``) or
+        ``tanh(z)`` in (-1, 1) (``"playground"``), class 1 where it exceeds
+        :attr:`boundary`; or the regression prediction."""
         Z = self.net.forward(features(X, self.config.features), cache=False)
         return output_of(self.task, Z)[:, 0]
 

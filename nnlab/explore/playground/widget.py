@@ -5,16 +5,18 @@ Thin wiring only: every number comes from :class:`~.model.Playground`, the maps 
 from :func:`~.explain.explain_point` and the code from :func:`~.export.export_code`. The
 figure is drawn on a bare ``matplotlib.figure.Figure`` and shown as a PNG in an
 ``ipywidgets.Image``, so the play loop can run in a background thread while the buttons stay
-responsive.
+responsive. The loop, what stops it, the divergence check and the loss plot: :mod:`~.player`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import threading
 
 from ...viz import pyplot
 from .._widgets import FULL_LABEL, ipywidgets
+from . import config as config_module
 from .config import ACTIVATIONS, INITS, L2_RATES, LEARNING_RATES, PlaygroundConfig
 from .datasets import DATASETS
 from .drawing import VIEWS, draw_playground
@@ -23,12 +25,35 @@ from .export import export_code
 from .features import FEATURES
 from .maps import DELTA_TARGET_RULE, playground_maps
 from .model import Playground
+from .player import Player, diverged, stop_all, tidy_loss_plot, train
+
+# Controls for the fields that a config may have or not yet: field -> (menu in config, label).
+OPTIONAL = {"l1": ("L1_RATES", "L1"), "output": ("OUTPUTS", "output (loss)")}
+TRAINING = ("activation", "lr", "l1", "l2", "init", "output")  # their row, in this order
 
 
 def _button(w, description: str, tooltip: str, width: str = "auto", style: str = ""):
     return w.Button(
         description=description, tooltip=tooltip, button_style=style, layout=w.Layout(width=width)
     )
+
+
+def _menu(w, options, value, description: str):
+    """A dropdown of ``options``, with ``value`` added (in order) if it is not one of them."""
+    if value not in options:
+        options = sorted({*options, value})
+    return w.Dropdown(options=list(options), value=value, description=description, style=FULL_LABEL)
+
+
+def _optional_controls(w, c: PlaygroundConfig) -> dict:
+    """The dropdowns of :data:`OPTIONAL` whose field ``c`` has and whose menu config defines."""
+    fields = {f.name for f in dataclasses.fields(c)}
+    controls = {}
+    for name, (menu, label) in OPTIONAL.items():
+        options = getattr(config_module, menu, None)
+        if name in fields and options is not None:
+            controls[name] = _menu(w, options, getattr(c, name), label)
+    return controls
 
 
 def playground(
@@ -62,13 +87,16 @@ def playground(
         ``controls`` (dict of the control widgets), ``step``, ``reset``, ``play``,
         ``pause``, ``run_frames(n)`` (n frames of play, synchronously), ``add_layer``,
         ``remove_layer``, ``add_unit(l)``, ``remove_unit(l)``, ``export``, ``redraw``,
-        ``status``, ``maths``, ``code``, ``image``, ``delta_note`` (the deltas' target rule,
-        shown in the deltas view only), ``drawn`` (``{"axes": ...}``, what
-        :func:`draw_playground` returned last).
+        ``status``, ``epoch``, ``maths``, ``code``, ``image``, ``delta_note`` (the deltas'
+        target rule, shown in the deltas view only), ``drawn`` (``{"axes": ...}``, what
+        :func:`draw_playground` returned last), ``player`` (the :class:`~.player.Player`).
 
     Notes
     -----
-    Play trains ``steps_per_frame`` epochs and redraws, in a background thread, until Pause.
+    Play trains ``steps_per_frame`` epochs and redraws, in a background (daemon) thread, until
+    Pause, ``close()``, a new playground (it stops the older ones) or a divergence ("diverged
+    at epoch N", N the epoch shown; :func:`~.player.train`): then play and step wait for a new
+    network. "L1" and "output (loss)" appear when the config has ``l1`` and ``output``.
     The "shared colour scale" box (on) gives the unit maps one colour range, so that a layer
     with vanishing activations or deltas shows as blank (``shared_scale`` of
     :func:`draw_playground`). The deltas view notes its targets: :data:`DELTA_TARGET_RULE`.
@@ -78,10 +106,12 @@ def playground(
     pyplot()  # fail early, with the install hint, if matplotlib is missing
     from matplotlib.figure import Figure
 
+    stop_all()  # a re-run cell leaves its old widget behind: stop it playing
+
     pg = Playground(config if config is not None else PlaygroundConfig(), data=data)
     c = pg.config
     lock = threading.RLock()  # a handler may redraw while another holds it
-    run = {"on": False, "thread": None, "quiet": False}
+    run = {"quiet": False, "diverged": (None, None)}  # diverged: (net, message)
     fig = Figure(figsize=figsize, dpi=72)
     drawn: dict = {}  # the axes of the last drawing, updated in place when they can be
     d = pg.domain
@@ -101,13 +131,9 @@ def playground(
         "batch_size": w.IntSlider(
             value=c.batch_size, min=1, max=30, description="batch size", style=FULL_LABEL
         ),
-        "activation": w.Dropdown(
-            options=list(ACTIVATIONS), value=c.activation, description="activation"
-        ),
-        "lr": w.Dropdown(
-            options=list(LEARNING_RATES), value=c.lr, description="learning rate", style=FULL_LABEL
-        ),
-        "l2": w.Dropdown(options=list(L2_RATES), value=c.l2, description="L2", style=FULL_LABEL),
+        "activation": _menu(w, list(ACTIVATIONS), c.activation, "activation"),
+        "lr": _menu(w, LEARNING_RATES, c.lr, "learning rate"),
+        "l2": _menu(w, L2_RATES, c.l2, "L2"),
         "init": w.Dropdown(options=list(INITS), value=c.init, description="init"),
         "view": w.ToggleButtons(
             options=list(VIEWS),
@@ -124,16 +150,13 @@ def playground(
             options=[("output", None)], value=None, description="big map", style=FULL_LABEL
         ),
     }
+    controls.update(_optional_controls(w, c))
     checks = {
         name: w.Checkbox(
             value=name in c.features, description=name, indent=False, layout=w.Layout(width="90px")
         )
         for name in FEATURES
     }
-    if c.lr not in LEARNING_RATES:
-        controls["lr"].options = sorted({*LEARNING_RATES, c.lr})
-    if c.l2 not in L2_RATES:
-        controls["l2"].options = sorted({*L2_RATES, c.l2})
     buttons = {
         "play": _button(w, "▶ play", "train and redraw until pause", style="success"),
         "pause": _button(w, "⏸ pause", "stop playing"),
@@ -154,8 +177,21 @@ def playground(
     code = w.Textarea(layout=w.Layout(width="100%", height="22em", display="none"))
 
     def explain():
+        if diverged(pg):  # numbers hundreds of digits long: nothing to learn from them
+            maths.value = "<i>No maths for a diverged network: press reset.</i>"
+            return
         point = (controls["x1"].value, controls["x2"].value)
         maths.value = explain_point(pg, point, weights=controls["weights"].value)
+
+    def divergence() -> str | None:  # the message, while the network that diverged is shown
+        return run["diverged"][1] if run["diverged"][0] is pg.net else None
+
+    def show_status():  # and, after a divergence, play and step disabled until a new network
+        message = divergence()
+        status.value = f"<span style='color:#c0392b'>{message}</span>" if message else ""
+        buttons["step"].disabled = message is not None
+        if not player.playing:  # else on_stop does it
+            buttons["play"].disabled = message is not None
 
     def redraw(_=None):
         maps = playground_maps(pg, grid)
@@ -170,6 +206,7 @@ def playground(
             axes=drawn.get("axes"),
             shared_scale=controls["shared_scale"].value,
         )
+        tidy_loss_plot(pg, drawn["axes"]["loss"])
         delta_note.layout.display = None if controls["view"].value == "deltas" else "none"
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=fig.dpi)
@@ -210,7 +247,7 @@ def playground(
             except ValueError as err:
                 status.value = f"<span style='color:#c0392b'>{err}</span>"
                 return False
-            status.value = ""
+            show_status()
             if pg.config == before:  # a +/- press at a bound: nothing to do
                 return True
             unit_row()
@@ -221,7 +258,8 @@ def playground(
         if not run["quiet"]:
             apply(**{change["owner"].playground_field: change["new"]})
 
-    for name in ("dataset", "noise", "train_ratio", "batch_size", "activation", "lr", "l2", "init"):
+    fields = ("dataset", "noise", "train_ratio", "batch_size", "activation", "lr", "l2", "init")
+    for name in (*fields, *(n for n in OPTIONAL if n in controls)):
         controls[name].playground_field = name
         controls[name].observe(on_control, names="value")
 
@@ -234,8 +272,8 @@ def playground(
             change["owner"].value = change["old"]
             run["quiet"] = False
 
-    for box in checks.values():
-        box.observe(on_feature, names="value")
+    for check in checks.values():
+        check.observe(on_feature, names="value")
 
     def locked_redraw(_=None):
         with lock:
@@ -267,16 +305,16 @@ def playground(
         apply(hidden=pg.config.remove_unit(k).hidden)
 
     def advance(n: int) -> bool:
-        """Train n epochs and redraw; False (and a message) if training diverged."""
+        """Train n epochs and redraw; False if training diverged (then, or before)."""
         with lock:
-            try:
-                pg.step(n)
-            except FloatingPointError as err:
-                status.value = f"<span style='color:#c0392b'>{err} Press reset.</span>"
-                redraw()
+            if divergence():  # said once: nothing more until reset
                 return False
+            message = train(pg, n)
+            if message:
+                run["diverged"] = (pg.net, message)
+                show_status()
             redraw()
-        return True
+        return message is None
 
     def step(_=None):
         advance(1)
@@ -285,7 +323,7 @@ def playground(
         pause()
         with lock:
             pg.reset()
-            status.value = ""
+            show_status()
             redraw()
 
     def regenerate(_=None):
@@ -296,45 +334,26 @@ def playground(
             if not advance(steps_per_frame):
                 break
 
-    def loop():
-        try:
-            while run["on"] and advance(steps_per_frame):
-                pass
-        finally:
-            run["on"] = False
-            buttons["play"].disabled = False
+    def on_stop():
+        buttons["play"].disabled = divergence() is not None
+
+    player = Player(lambda: advance(steps_per_frame), on_stop=on_stop)
 
     def play(_=None):
-        if run["on"]:
-            return
-        run["on"] = True
-        buttons["play"].disabled = True
-        run["thread"] = threading.Thread(target=loop, name="playground", daemon=True)
-        run["thread"].start()
+        if divergence() is None and not player.playing:
+            buttons["play"].disabled = True
+            player.play()
 
     def pause(_=None):
-        run["on"] = False
-        thread = run["thread"]
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=10)
-        run["thread"] = None
+        player.pause()
 
     def export(_=None):
         with lock:
             code.value = export_code(pg)
         code.layout.display = None
 
-    for name, handler in (
-        ("play", play),
-        ("pause", pause),
-        ("step", step),
-        ("reset", reset),
-        ("regenerate", regenerate),
-        ("add_layer", add_layer),
-        ("remove_layer", remove_layer),
-        ("export", export),
-    ):
-        buttons[name].on_click(handler)
+    for handler in (play, pause, step, reset, regenerate, add_layer, remove_layer, export):
+        buttons[handler.__name__].on_click(handler)
 
     unit_row()
     redraw()
@@ -350,28 +369,17 @@ def playground(
             ),
             row([w.HTML("<b>features</b>&nbsp;"), *checks.values()]),
             row([buttons["remove_layer"], layers, buttons["add_layer"], w.HTML("&nbsp;"), units]),
-            row([controls[k] for k in ("activation", "lr", "l2", "init")]),
+            row([controls[k] for k in TRAINING if k in controls]),
             row(
-                [buttons[k] for k in ("play", "pause", "step", "reset")]
-                + [
-                    epoch,
-                    controls["view"],
-                    controls["unit"],
-                    controls["show_test"],
-                    controls["discretize"],
-                    controls["shared_scale"],
-                ]
+                [*(buttons[k] for k in ("play", "pause", "step", "reset")), epoch]
+                + [controls[k] for k in ("view", "unit", "show_test", "discretize", "shared_scale")]
             ),
             delta_note,
             status,
             image,
             row(
-                [
-                    w.HTML("<b>show the maths at</b>&nbsp;"),
-                    controls["x1"],
-                    controls["x2"],
-                    controls["weights"],
-                ]
+                [w.HTML("<b>show the maths at</b>&nbsp;")]
+                + [controls[k] for k in ("x1", "x2", "weights")]
             ),
             maths,
             row([buttons["export"]]),
@@ -380,13 +388,10 @@ def playground(
     )
     box.playground, box.controls, box.features, box.buttons = pg, controls, checks, buttons
     box.status, box.maths, box.code, box.image = status, maths, code, image
-    box.delta_note = delta_note
+    box.delta_note, box.epoch, box.player = delta_note, epoch, player
+    player.attach(box)  # box.close() stops playing for good
     box.step, box.reset, box.play, box.pause, box.run_frames = step, reset, play, pause, run_frames
-    box.add_layer, box.remove_layer, box.add_unit, box.remove_unit = (
-        add_layer,
-        remove_layer,
-        add_unit,
-        remove_unit,
-    )
+    box.add_layer, box.remove_layer = add_layer, remove_layer
+    box.add_unit, box.remove_unit = add_unit, remove_unit
     box.export, box.redraw, box.units, box.drawn = export, locked_redraw, units, drawn
     return box

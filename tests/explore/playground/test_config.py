@@ -2,7 +2,15 @@
 
 import pytest
 
-from nnlab.explore.playground import MAX_LAYERS, MAX_UNITS, PlaygroundConfig
+from nnlab.explore.playground import (
+    L1_RATES,
+    L2_RATES,
+    MAX_LAYERS,
+    MAX_UNITS,
+    OUTPUTS,
+    PlaygroundConfig,
+)
+from nnlab.explore.playground.config import LIVE
 
 
 def test_defaults_are_the_issue_default():
@@ -10,6 +18,14 @@ def test_defaults_are_the_issue_default():
     assert (c.dataset, c.n_samples, c.hidden, c.features) == ("circle", 500, (4, 4), ("x1", "x2"))
     assert (c.activation, c.lr, c.l2, c.batch_size, c.train_ratio) == ("tanh", 0.03, 0.0, 10, 0.5)
     assert c.sizes == [2, 4, 4, 1]
+    assert (c.l1, c.output) == (0.0, "nnlab")
+
+
+def test_the_regularization_and_output_settings():
+    assert L1_RATES == L2_RATES and OUTPUTS == ("nnlab", "playground")
+    assert {"lr", "l1", "l2", "batch_size"} == LIVE  # changing output starts over
+    c = PlaygroundConfig(l1=0.003, l2=1, output="playground")
+    assert (c.l1, c.l2, c.output) == (0.003, 1.0, "playground") and isinstance(c.l2, float)
 
 
 def test_lists_become_tuples_and_the_config_is_frozen():
@@ -61,6 +77,9 @@ def test_add_and_remove_units_stay_in_bounds():
         ({"train_ratio": 0.05}, r"train_ratio must be in \[0.1, 0.9\]"),
         ({"lr": 0.0}, r"lr must be in \(0, inf\)"),
         ({"l2": -0.1}, "l2 must be in"),
+        ({"l1": -0.1}, r"l1 must be in \[0, inf\), got -0.1"),
+        ({"l1": float("nan")}, "l1 must be in"),
+        ({"output": "torch"}, "unknown output 'torch'; expected one of 'nnlab', 'playground'"),
         ({"batch_size": 501}, r"batch_size must be in \[1, 500\]"),
         ({"n_samples": 5}, r"n_samples must be in \[10, 2000\]"),
         ({"seed": -1}, "seed must be an int >= 0"),
@@ -78,3 +97,7 @@ def test_wrong_kinds_raise_type_errors():
         PlaygroundConfig(hidden=(2.5,))
     with pytest.raises(TypeError, match="batch_size must be a positive int"):
         PlaygroundConfig(batch_size=2.0)
+    with pytest.raises(TypeError, match="l1 must be a real number"):
+        PlaygroundConfig(l1="0.1")
+    with pytest.raises(TypeError, match="l1 must be a real number"):
+        PlaygroundConfig().replace(l1=True)

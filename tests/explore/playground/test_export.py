@@ -56,8 +56,8 @@ def test_export_replays_changes_of_learning_rate_l2_and_batch_size():
     scope = run(code)
     np.testing.assert_array_equal(scope["net"].flat_params, pg.net.flat_params)
     assert scope["test_loss"] == pg.test_loss[-1]
-    assert (scope["opt"].lr, scope["opt"].weight_decay) == (1.0, 0.01)
-    assert len(code.splitlines()) < 40
+    assert (scope["opt"].lr, scope["opt"].weight_decay, scope["l2"]) == (1.0, 0.0, 0.01)
+    assert len(code.splitlines()) < 60
 
 
 def test_export_writes_out_custom_data():

@@ -69,18 +69,21 @@ def test_gradient_norms_are_those_of_the_full_training_gradient(config):
     assert len(pg.grad_norms) == 2 and pg.grad_norms[0].shape == (len(config.hidden) + 1,)
 
 
-def test_l2_is_sgd_weight_decay():
-    config = PlaygroundConfig(l2=0.1, batch_size=500, train_ratio=0.5)  # one batch per epoch
+@pytest.mark.parametrize("l2, l1", [(0.1, 0.0), (0.0, 0.03), (0.1, 0.03)])
+def test_l2_and_l1_penalize_the_weights_only(l2, l1):
+    config = PlaygroundConfig(l2=l2, l1=l1, batch_size=500, train_ratio=0.5)  # one batch
     pg = Playground(config)
     before = [(W.copy(), b.copy()) for W, b in weights(pg)]
     run = by_hand(pg, pg.inputs_train, pg.split.y_train)
     n = len(pg.inputs_train)
     pg.step(1)
+    assert pg.optimizer.weight_decay == 0.0
     for k, ((W, b), (W1, b1)) in enumerate(zip(before, weights(pg), strict=True)):
         dW = run["inputs"][k].T @ run["delta"][k] / n
         db = run["delta"][k].sum(axis=0) / n
-        np.testing.assert_allclose(W1, W - 0.03 * (dW + 0.1 * W), rtol=1e-12, atol=1e-15)
-        np.testing.assert_allclose(b1, b - 0.03 * (db + 0.1 * b), rtol=1e-12, atol=1e-15)
+        penalty = l2 * W + l1 * np.sign(W)
+        np.testing.assert_allclose(W1, W - 0.03 * (dW + penalty), rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(b1, b - 0.03 * db, rtol=1e-12, atol=1e-15)
 
 
 def test_reset_gives_back_the_initial_network_and_clears_the_histories():
@@ -96,11 +99,15 @@ def test_reset_gives_back_the_initial_network_and_clears_the_histories():
 def test_live_updates_keep_training_and_others_rebuild():
     pg = Playground().step(2)
     weights_now = pg.net.flat_params.copy()
-    pg.update(lr=0.3, l2=0.01, batch_size=25)
-    assert pg.epoch == 2 and (pg.optimizer.lr, pg.optimizer.weight_decay) == (0.3, 0.01)
+    pg.update(lr=0.3, l2=0.01, l1=0.003, batch_size=25)
+    assert (
+        pg.epoch == 2 and pg.optimizer.lr == 0.3 and (pg.config.l2, pg.config.l1) == (0.01, 0.003)
+    )
     np.testing.assert_array_equal(pg.net.flat_params, weights_now)
     pg.step(1)
-    assert pg.segments == [[2, 0.03, 0.0, 10], [1, 0.3, 0.01, 25]]
+    assert pg.segments == [[2, 0.03, 0.0, 0.0, 10], [1, 0.3, 0.01, 0.003, 25]]
+    pg.update(output="playground")  # another output and loss: starts over
+    assert pg.epoch == 0 and pg.segments == [] and pg.loss.tanh
     pg.update(hidden=(3,))
     assert pg.epoch == 0 and pg.net.layers[0].W.shape == (2, 3)
     with pytest.raises(ValueError, match="unknown activation"):

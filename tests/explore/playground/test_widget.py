@@ -170,7 +170,8 @@ def test_divergence_is_shown_not_raised():
     config = PlaygroundConfig(dataset="plane", lr=10.0, activation="relu", hidden=(8, 8))
     box = build(config=config, steps_per_frame=20)
     box.run_frames(3)
-    assert "fit diverged" in box.status.value
+    assert "Training diverged at epoch 1:" in box.status.value  # stopped at the first frame
+    assert box.playground.epoch == 1 and "epoch 1<" in box.epoch.value
 
 
 def test_custom_data_is_in_the_menu():
