@@ -9,15 +9,19 @@ module         what it holds
                plane and multi-Gaussian; the seeded train/test split
 ``features``   the feature map ``x1, x2, x1^2, x2^2, x1 x2, sin x1, sin x2``
 ``config``     :class:`PlaygroundConfig`, every setting, validated; the +/- moves
-``model``      :class:`Playground`: network, SGD, ``step``/``reset``, loss histories,
-               per-layer gradient norms
+``model``      :class:`Playground`: network, SGD with L1/L2 on the weights,
+               ``step``/``reset``, loss histories, per-layer gradient norms;
+               :class:`HalfSquaredError`, the TensorFlow Playground's loss
 ``maps``       every unit's activation and delta over a grid of the plane, in one
                pass; :func:`benchmark_cycle`; :data:`DELTA_TARGET_RULE`, the deltas' targets
 ``explain``    "show the maths": the forward and backward pass at one point
 ``export``     the run as a few lines of nnlab code
+``labels``     the words and formulas of each output (``"nnlab"``, ``"playground"``)
 ``scales``     the colours, and the colour ranges of the maps (``shared_scale``)
 ``drawing``    the network with a heatmap per unit, the output map, the curves
 ``animation``  :func:`playground_animation`, the widget's static counterpart
+``player``     the play loop in a thread that stops when its widget is closed or
+               replaced, the divergence check, the loss plot
 ``widget``     :func:`playground`, the ipywidgets front end
 =============  ===================================================================
 

@@ -13,9 +13,18 @@ import numpy as np
 from ...viz import pyplot
 from ..network_drawing import network_layout
 from .features import feature_label
+from .labels import loss_name, output_name
 from .maps import Maps, playground_maps
 from .model import Playground
-from .scales import NEGATIVE, POSITIVE, colormap, scale_note, unit_images
+from .scales import (
+    NEGATIVE,
+    POSITIVE,
+    colormap,
+    output_image,
+    scale_note,
+    target_range,
+    unit_images,
+)
 from .scales import symmetric as _symmetric
 
 VIEWS = ("activations", "deltas")
@@ -38,14 +47,6 @@ def _edge_style(pg: Playground) -> tuple[list, np.ndarray]:
     return colors, 0.3 + 4.0 * np.minimum(np.abs(W) / _symmetric(W), 1.0)
 
 
-def _output_image(pg: Playground, maps: Maps, discretize: bool) -> np.ndarray:
-    if not discretize:
-        return maps.output
-    if pg.task == "classification":
-        return (maps.output > 0.5).astype(float)
-    return np.sign(maps.output)
-
-
 def draw_unit_network(
     pg: Playground,
     maps: Maps,
@@ -62,12 +63,14 @@ def draw_unit_network(
     training point (:data:`~.maps.DELTA_TARGET_RULE`, :func:`~.maps.playground_maps`).
 
     With ``shared_scale`` (default) the hidden units, and the output except a classifier's
-    probability, share one symmetric colour range ``[-M, M]``, ``M`` the largest ``|value|``
-    over them, given in the title: a layer with tiny activations or deltas shows as nearly
-    blank. With ``shared_scale=False`` each map has its own symmetric range, so a small delta
-    looks as strong as a large one. The inputs (features) always have their own range, the
-    output's probability runs from 0 (orange) to 1 (blue); see :mod:`~.scales`. Edges are
-    blue for positive weights, orange for negative, as wide as ``|w|`` relative to the largest.
+    (in the activations view), share one symmetric colour range ``[-M, M]``, ``M`` the
+    largest ``|value|`` over them, given in the title: a layer with tiny activations or deltas
+    shows as nearly blank. With ``shared_scale=False`` each map has its own symmetric range,
+    so a small delta looks as strong as a large one. The inputs (features) always have their
+    own range; a classifier's output its fixed one, orange (class 0) to blue (class 1): the
+    probability from 0 to 1 (``output="nnlab"``), the ``tanh`` output from -1 to 1
+    (``output="playground"``); see :mod:`~.scales`. Edges are blue for positive weights,
+    orange for negative, as wide as ``|w|`` relative to the largest.
 
     Returns
     -------
@@ -150,9 +153,12 @@ def plot_output(
     view: str = "activations",
     shared_scale: bool = True,
 ):
-    """The output over the plane (P(class 1), or the prediction) with the training points
-    (white edges) and, with ``show_test``, the test points (black edges); ``discretize``
-    shows the predicted class (or the sign of the prediction) instead.
+    """The output over the plane with the training points (white edges) and, with
+    ``show_test``, the test points (black edges), coloured by their targets on the same
+    scale: P(class 1) on ``[0, 1]`` (``output="nnlab"``), the ``tanh`` output on ``[-1, 1]``
+    with the labels as -1/+1 (``output="playground"``), or the prediction on a range
+    symmetric about 0 (see :func:`~.scales.target_range`). ``discretize`` shows the predicted
+    class (the output above ``pg.boundary``, 0.5 or 0) or the sign of the prediction instead.
 
     ``unit=(l, i)`` shows unit ``i`` of layer ``l`` instead (0-based unit, ``l = 0`` for
     the features, ``l = m`` for the output), as :func:`draw_unit_network` draws it in
@@ -162,7 +168,7 @@ def plot_output(
     ax = ax or pyplot().gca()
     cmap, d = colormap(), pg.domain
     img, img_lo, img_hi, title = _big_map(pg, maps, discretize, unit, view, shared_scale)
-    lo, top = _target_range(pg)
+    lo, top = target_range(pg)
     ax.imshow(
         img,
         origin="lower",
@@ -173,9 +179,9 @@ def plot_output(
         alpha=0.75,
         interpolation="bilinear",
     )
-    parts = [(pg.split.X_train, pg.split.y_train, "white", "train")]
+    parts = [(pg.split.X_train, pg.targets_train, "white", "train")]
     if show_test:
-        parts.append((pg.split.X_test, pg.split.y_test, "black", "test"))
+        parts.append((pg.split.X_test, pg.targets_test, "black", "test"))
     for X, y, edge, label in parts:
         ax.scatter(
             X[:, 0],
@@ -197,23 +203,13 @@ def plot_output(
     return ax
 
 
-def _target_range(pg: Playground) -> tuple[float, float]:
-    """Colour limits of the targets: [0, 1] for labels, symmetric about 0 for values."""
-    if pg.task == "classification":
-        return 0.0, 1.0
-    top = _symmetric(np.concatenate([pg.split.y_train, pg.split.y_test]))
-    return -top, top
-
-
 def _big_map(
     pg: Playground, maps: Maps, discretize: bool, unit, view: str, shared_scale: bool = True
 ) -> tuple:
     """The output panel's image, its colour limits and its title."""
-    classify = pg.task == "classification"
     if unit is None:
-        what = "P(class 1)" if classify else "prediction"
-        image = _output_image(pg, maps, discretize)
-        return image, *_target_range(pg), f"output: {what}, epoch {pg.epoch}"
+        image = output_image(pg, maps, discretize)
+        return image, *target_range(pg), f"output: {output_name(pg.task)}, epoch {pg.epoch}"
     sizes = pg.config.sizes
     layer, i = unit
     if not (0 <= layer < len(sizes) and 0 <= i < sizes[layer]):
@@ -228,7 +224,8 @@ def _big_map(
 
 
 def plot_losses(pg: Playground, ax=None):
-    """Training and test loss after each epoch (epoch 0: at initialization)."""
+    """Training and test loss after each epoch (epoch 0: at initialization), named in the
+    title (:func:`~.labels.loss_name`: half squared error for ``output="playground"``)."""
     ax = ax or pyplot().gca()
     epochs = np.arange(len(pg.train_loss))
     ax.plot(epochs, pg.train_loss, color="#333333", lw=1.4, label="train")
@@ -241,7 +238,7 @@ def plot_losses(pg: Playground, ax=None):
 
 
 def _loss_title(pg: Playground, ax) -> None:
-    name = "cross-entropy" if pg.task == "classification" else "squared error"
+    name = loss_name(pg.task)
     ax.set_title(f"{name}: train {pg.train_loss[-1]:.3f}, test {pg.test_loss[-1]:.3f}", fontsize=10)
 
 

@@ -7,8 +7,17 @@ import numpy as np
 
 from ...activations import Activation
 from .features import feature_label, features
+from .labels import formulas
 from .maps import nearest_targets
-from .model import Playground, forward_layers, output_of, sample_deltas, sample_loss
+from .model import (
+    Playground,
+    forward_layers,
+    output_of,
+    sample_deltas,
+    sample_loss,
+    tanh_output,
+    targets_of,
+)
 
 # f'(Z) written through what the forward pass computed, as the book does.
 SLOPES = {
@@ -41,11 +50,14 @@ def point_numbers(pg: Playground, x, y=None) -> dict:
     Returns
     -------
     dict
-        ``x`` (2,), ``y``, ``features`` ``A^[0]`` (n_0,); per layer ``l = 1..m`` (lists,
+        ``x`` (2,), ``y``, ``t`` (what the loss compares the output with: ``y``, or
+        ``2y - 1`` for the ``tanh`` output of ``output="playground"``), ``features``
+        ``A^[0]`` (n_0,); per layer ``l = 1..m`` (lists,
         input side first): ``W`` (n_{l-1}, n_l), ``b`` (n_l,), ``Z`` (n_l,), ``A`` (n_l,) (the
         last is the output), ``delta`` (n_l,), ``slope`` ``f'(Z^[l])`` (n_l,) for the hidden
         layers, ``dW`` ``A^[l-1]^T delta^[l]`` and ``db`` ``delta^[l]``; ``output`` and
-        ``loss`` (floats). The deltas are those of the loss of this one sample.
+        ``loss`` (floats). The deltas are those of the loss of this one sample (a batch's
+        mean loss over N samples gives each sample's delta divided by N).
 
     Raises
     ------
@@ -69,6 +81,7 @@ def point_numbers(pg: Playground, x, y=None) -> dict:
     return {
         "x": x,
         "y": y,
+        "t": float(targets_of(pg.task, y)),
         "features": A0[0],
         "W": [la.W.copy() for la in pg.dense],
         "b": [la.b.copy() for la in pg.dense],
@@ -87,8 +100,26 @@ def _num(v: float) -> str:
     return f"{v:.4f}"
 
 
-def _target(n: dict, classify: bool) -> str:
-    return str(int(n["y"])) if classify else _num(n["y"])
+def _target(n: dict, pg: Playground, latex: bool) -> str:
+    """``y = ...``, and for the ``tanh`` output the ``t = 2y - 1`` its loss compares with."""
+    y = str(int(n["y"])) if pg.task == "classification" else _num(n["y"])
+    y = f"$y = {y}$" if latex else f"y = {y}"
+    if tanh_output(pg.task):
+        t = f"t = 2y - 1 = {int(n['t'])}"
+        y += f", ${t}$" if latex else f", {t}"
+    return y
+
+
+def _backward_heading(latex: bool) -> str:
+    if latex:
+        return (
+            r"<b>Backward pass</b> (deltas $\delta^{[l]} = \partial \ell / \partial Z^{[l]}$ of "
+            r"this one sample; in the mean loss of a batch of $N$ samples, each is divided by $N$):"
+        )
+    return (
+        "Backward pass (delta[l] = d loss / d Z[l] for this one sample; in the mean loss of a "
+        "batch of N samples, each is divided by N)"
+    )
 
 
 def _tex(M) -> str:
@@ -126,10 +157,15 @@ def explain_point(pg: Playground, x, y=None, *, latex: bool = True, weights: boo
     Notes
     -----
     Forward (book eq. ``fp-layer``): ``Z^[l] = A^[l-1] W^[l] + b^[l]``, ``A^[l] = f(Z^[l])``;
-    the output is ``sigma(Z^[m])`` (classification) or ``Z^[m]`` (regression). Backward:
-    ``delta^[m] = y_hat - y`` (cross-entropy on the logit; ``2 (y_hat - y)`` for squared
-    error), ``delta^[l] = (delta^[l+1] W^[l+1]^T) * f'(Z^[l])`` (book eq. ``bp-delta``),
-    ``dW^[l] = A^[l-1]^T delta^[l]``, ``db^[l] = delta^[l]``, all for this one sample.
+    the output and the loss are those of ``pg.config.output`` (:data:`~.labels.FORMULAS`):
+    ``y_hat = sigma(Z^[m])`` and the cross-entropy, or ``y_hat = Z^[m]`` and ``(y_hat - y)^2``
+    in regression (``"nnlab"``); ``y_hat = tanh(Z^[m])`` and ``0.5 (y_hat - t)^2`` with
+    ``t = 2y - 1``, or ``y_hat = Z^[m]`` and ``0.5 (y_hat - y)^2`` (``"playground"``).
+    Backward: ``delta^[m] = d ell / d Z^[m]``, that is ``y_hat - y`` (cross-entropy on the
+    logit), ``2 (y_hat - y)`` (squared error), ``(y_hat - t) (1 - y_hat^2)`` (the ``tanh``
+    output) or ``y_hat - y`` (half squared error); then ``delta^[l] = (delta^[l+1]
+    W^[l+1]^T) * f'(Z^[l])`` (book eq. ``bp-delta``), ``dW^[l] = A^[l-1]^T delta^[l]``,
+    ``db^[l] = delta^[l]``, all for this one sample (for a batch's mean loss, divided by N).
 
     Examples
     --------
@@ -140,19 +176,18 @@ def explain_point(pg: Playground, x, y=None, *, latex: bool = True, weights: boo
     n = point_numbers(pg, x, y)
     act = pg.config.activation
     m = len(n["Z"])
-    classify = pg.task == "classification"
     if latex:
-        return _latex(n, pg, act, m, classify, weights)
-    return _text(n, pg, act, m, classify, weights)
+        return _latex(n, pg, act, m, weights)
+    return _text(n, pg, act, m, weights)
 
 
-def _latex(n: dict, pg: Playground, act: str, m: int, classify: bool, weights: bool) -> str:
-    f = NAMES[act]
+def _latex(n: dict, pg: Playground, act: str, m: int, weights: bool) -> str:
+    form, f = formulas(pg.task), NAMES[act]
     names = " & ".join(feature_label(s) for s in pg.config.features)
     x1, x2 = n["x"]
     lines = [
         f"<b>Forward pass</b> at $(x_1, x_2) = ({_num(x1)}, {_num(x2)})$, target "
-        f"$y = {_target(n, classify)}$:",
+        f"{_target(n, pg, latex=True)}:",
         rf"$$A^{{[0]}} = \begin{{bmatrix}} {names} \end{{bmatrix}} = {_tex(n['features'])}$$",
     ]
     for k in range(m):
@@ -162,19 +197,10 @@ def _latex(n: dict, pg: Playground, act: str, m: int, classify: bool, weights: b
         lines.append(rf"$$Z^{{[{i}]}} = A^{{[{k}]}} W^{{[{i}]}} + b^{{[{i}]}}{terms} = {z}$$")
         if k < m - 1:
             lines.append(rf"$$A^{{[{i}]}} = {f}\left(Z^{{[{i}]}}\right) = {_tex(n['A'][k])}$$")
-    if classify:
-        lines.append(rf"$$\hat y = \sigma\left(Z^{{[{m}]}}\right) = {_num(n['output'])}$$")
-        bce = r"-\left(y \log \hat y + (1 - y) \log(1 - \hat y)\right)"
-        lines.append(rf"$$\ell = {bce} = {_num(n['loss'])}$$")
-    else:
-        lines.append(rf"$$\hat y = Z^{{[{m}]}} = {_num(n['output'])}$$")
-        lines.append(rf"$$\ell = (\hat y - y)^2 = {_num(n['loss'])}$$")
-    lines.append(
-        r"<b>Backward pass</b> (deltas $\delta^{[l]} = \partial \ell / \partial Z^{[l]}$ of "
-        "this one sample):"
-    )
-    rule = r"\hat y - y" if classify else r"2(\hat y - y)"
-    lines.append(rf"$$\delta^{{[{m}]}} = {rule} = {_tex(n['delta'][-1])}$$")
+    lines.append(f"$${form.output[0].replace('[m]', f'[{m}]')} = {_num(n['output'])}$$")
+    lines.append(f"$${form.loss[0]} = {_num(n['loss'])}$$")
+    lines.append(_backward_heading(latex=True))
+    lines.append(rf"$$\delta^{{[{m}]}} = {form.delta[0]} = {_tex(n['delta'][-1])}$$")
     slope = SLOPES[act][0]
     for k in range(m - 2, -1, -1):
         i = k + 1
@@ -197,10 +223,11 @@ def _latex(n: dict, pg: Playground, act: str, m: int, classify: bool, weights: b
     return "\n".join(lines)
 
 
-def _text(n: dict, pg: Playground, act: str, m: int, classify: bool, weights: bool) -> str:
+def _text(n: dict, pg: Playground, act: str, m: int, weights: bool) -> str:
+    form = formulas(pg.task)
     x1, x2 = n["x"]
     lines = [
-        f"Forward pass at (x1, x2) = ({_num(x1)}, {_num(x2)}), target y = {_target(n, classify)}",
+        f"Forward pass at (x1, x2) = ({_num(x1)}, {_num(x2)}), target {_target(n, pg, False)}",
         f"A[0] = [{', '.join(pg.config.features)}] = {_txt(n['features'])}",
     ]
     for k in range(m):
@@ -213,15 +240,10 @@ def _text(n: dict, pg: Playground, act: str, m: int, classify: bool, weights: bo
         )
         if k < m - 1:
             lines.append(f"A[{i}] = {act}(Z[{i}]) = {_txt(n['A'][k])}")
-    if classify:
-        lines.append(f"y_hat = sigmoid(Z[{m}]) = {_num(n['output'])}")
-        lines.append(f"loss = -(y log y_hat + (1 - y) log(1 - y_hat)) = {_num(n['loss'])}")
-    else:
-        lines.append(f"y_hat = Z[{m}] = {_num(n['output'])}")
-        lines.append(f"loss = (y_hat - y)^2 = {_num(n['loss'])}")
-    lines.append("Backward pass (delta[l] = d loss / d Z[l] for this one sample)")
-    rule = "y_hat - y" if classify else "2 (y_hat - y)"
-    lines.append(f"delta[{m}] = {rule} = {_txt(n['delta'][-1])}")
+    lines.append(f"{form.output[1].replace('[m]', f'[{m}]')} = {_num(n['output'])}")
+    lines.append(f"{form.loss[1]} = {_num(n['loss'])}")
+    lines.append(_backward_heading(latex=False))
+    lines.append(f"delta[{m}] = {form.delta[1]} = {_txt(n['delta'][-1])}")
     slope = SLOPES[act][1]
     for k in range(m - 2, -1, -1):
         i = k + 1

@@ -36,7 +36,8 @@ class Maps(NamedTuple):
     Z : list of ndarray ``(n_l, G, G)``
         ``Z^[l]`` for ``l = 1..m``.
     A : list of ndarray ``(n_l, G, G)``
-        ``A^[l]`` for ``l = 1..m``; the last is the output (P(class 1) or the prediction).
+        ``A^[l]`` for ``l = 1..m``; the last is the output: P(class 1), the ``tanh`` output
+        in (-1, 1) (``output="playground"``), or the prediction.
     output : ndarray ``(G, G)``
         The output map, ``A[-1][0]``.
     target : ndarray ``(G, G)``
@@ -104,9 +105,11 @@ def playground_maps(pg: Playground, grid: int = 50) -> Maps:
     training order on ties, test points never used; a class label, or the value in
     regression; the same point :func:`explain_point` uses by default), and ``delta^[l](g)`` is
     ``d ell_g / d Z^[l]`` for the loss ``ell_g`` of the batch of that one sample:
-    ``delta^[m] = sigma(z) - t`` (cross-entropy; ``2 (z - t)`` for squared error) and
-    ``delta^[l] = (delta^[l+1] W^[l+1]^T) * f'(Z^[l])`` (book eq. ``bp-delta``). It is ``G^2``
-    times the delta of the mean loss over the grid, computed in the same single pass.
+    ``delta^[m] = sigma(z) - t`` (cross-entropy; ``2 (z - t)`` for squared error; for
+    ``output="playground"``, ``(tanh(z) - t) (1 - tanh(z)^2)`` with the label as -1/+1, or
+    ``z - t``: :func:`~.model.sample_deltas`) and ``delta^[l] = (delta^[l+1] W^[l+1]^T) *
+    f'(Z^[l])`` (book eq. ``bp-delta``). It is ``G^2`` times the delta of the mean loss over
+    the grid, computed in the same single pass.
     """
     xs, points = grid_points(grid, pg.domain)
     Zs, As = forward_layers(pg.net, features(points, pg.config.features))

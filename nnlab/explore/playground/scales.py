@@ -6,8 +6,9 @@ layer whose activations or deltas are a thousand times smaller than another's sh
 blank: vanishing (or exploding) signals are visible. Which maps share it:
 
 * ``view="activations"``: every hidden unit's ``A^[l]``, and the output's for regression
-  (the prediction). The classification output keeps its fixed range ``[0, 1]``: it is a
-  probability, already on an absolute scale.
+  (the prediction). The classification output keeps its fixed range (:func:`output_range`),
+  already an absolute scale: ``[0, 1]`` for the probability (``output="nnlab"``), ``[-1, 1]``
+  for the ``tanh`` output (``output="playground"``), each centred at its class boundary.
 * ``view="deltas"``: every hidden unit's and the output's ``delta^[l]``.
 * The inputs never share it: they are the features (``x1`` in ``[-6, 6]``, ``x1^2`` up to
   36), not signals of the network, and each keeps its own symmetric range.
@@ -21,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .maps import Maps
-from .model import Playground
+from .model import Playground, tanh_output
 
 # The TensorFlow Playground's colours: orange for negative (class 0), blue for positive.
 NEGATIVE, NEUTRAL, POSITIVE = "#f59322", "#e8eaeb", "#0877bd"
@@ -40,18 +41,51 @@ def symmetric(values: np.ndarray) -> float:
     return top if np.isfinite(top) and top > 0 else 1.0
 
 
-def _layers(pg: Playground, maps: Maps, view: str) -> tuple[list, bool]:
-    """The maps of every layer, inputs first, and whether the last is a probability."""
+def output_range(pg: Playground) -> tuple[float, float] | None:
+    """The fixed colour range of a classifier's output, centred at ``pg.boundary``: ``(0, 1)``
+    for P(class 1) (``output="nnlab"``), ``(-1, 1)`` for the ``tanh`` output
+    (``output="playground"``); ``None`` in regression (a symmetric range instead)."""
+    if pg.task != "classification":
+        return None
+    return (-1.0, 1.0) if tanh_output(pg.task) else (0.0, 1.0)
+
+
+def target_range(pg: Playground) -> tuple[float, float]:
+    """Colour limits of the output map and of the targets: :func:`output_range` for a
+    classifier (its targets ``pg.targets_train``, 0/1 or -1/+1, at the ends), symmetric about
+    0 for regression values."""
+    fixed = output_range(pg)
+    if fixed is not None:
+        return fixed
+    top = symmetric(np.concatenate([pg.targets_train, pg.targets_test]))
+    return -top, top
+
+
+def output_image(pg: Playground, maps: Maps, discretize: bool) -> np.ndarray:
+    """The output map, or with ``discretize`` the predicted class (output ``>``
+    ``pg.boundary``) at either end of :func:`output_range` (0/1, or -1/+1), or the sign of a
+    regression prediction."""
+    if not discretize:
+        return maps.output
+    fixed = output_range(pg)
+    if fixed is None:
+        return np.sign(maps.output)
+    return np.where(maps.output > pg.boundary, fixed[1], fixed[0])
+
+
+def _layers(pg: Playground, maps: Maps, view: str) -> tuple[list, tuple | None]:
+    """The maps of every layer, inputs first, and the fixed range of the last (the output of
+    a classifier, in the activations view), or ``None``."""
     layer_maps = [maps.inputs, *(maps.delta if view == "deltas" else maps.A)]
-    return layer_maps, pg.task == "classification" and view == "activations"
+    return layer_maps, output_range(pg) if view == "activations" else None
 
 
 def shared_limit(pg: Playground, maps: Maps, view: str) -> float | None:
     """``M``, the largest ``|value|`` over the maps that share the scale in ``view`` (see
     the module's docstring), or ``None`` when no map shares it (a classifier without hidden
     layers, in the activations view)."""
-    layer_maps, probability = _layers(pg, maps, view)
-    shared = layer_maps[1:-1] if probability else layer_maps[1:]
+    layer_maps, fixed = _layers(pg, maps, view)
+    shared = layer_maps[1:-1] if fixed else layer_maps[1:]
     if not shared:
         return None
     return symmetric(np.concatenate([values.ravel() for values in shared]))
@@ -61,13 +95,13 @@ def unit_images(pg: Playground, maps: Maps, view: str, shared_scale: bool = True
     """``(map, vmin, vmax)`` of every unit, input side first, as the network drawing shows
     them: with ``shared_scale``, ``(-M, M)`` for every map that shares the scale (see the
     module's docstring); otherwise each map's own symmetric range."""
-    layer_maps, probability = _layers(pg, maps, view)
+    layer_maps, fixed = _layers(pg, maps, view)
     top = shared_limit(pg, maps, view) if shared_scale else None
     out = []
     for k, values in enumerate(layer_maps):
         for img in values:
-            if probability and k == len(layer_maps) - 1:
-                out.append((img, 0.0, 1.0))
+            if fixed and k == len(layer_maps) - 1:
+                out.append((img, *fixed))
             elif k > 0 and top is not None:
                 out.append((img, -top, top))
             else:
