@@ -2,28 +2,30 @@
 
 Compute first, each part tested on its own, then the figures and the widget:
 
-=============  ===================================================================
-module         what it holds
-=============  ===================================================================
-``datasets``   circle, XOR, two Gaussians, spiral, moons; the regression sets
-               plane and multi-Gaussian; the seeded train/test split
-``features``   the feature map ``x1, x2, x1^2, x2^2, x1 x2, sin x1, sin x2``
-``config``     :class:`PlaygroundConfig`, every setting, validated; the +/- moves
-``model``      :class:`Playground`: network, SGD with L1/L2 on the weights,
-               ``step``/``reset``, loss histories, per-layer gradient norms;
-               :class:`HalfSquaredError`, the TensorFlow Playground's loss
-``maps``       every unit's activation and delta over a grid of the plane, in one
-               pass; :func:`benchmark_cycle`; :data:`DELTA_TARGET_RULE`, the deltas' targets
-``explain``    "show the maths": the forward and backward pass at one point
-``export``     the run as a few lines of nnlab code
-``labels``     the words and formulas of each output (``"nnlab"``, ``"playground"``)
-``scales``     the colours, and the colour ranges of the maps (``shared_scale``)
-``drawing``    the network with a heatmap per unit, the output map, the curves
-``animation``  :func:`playground_animation`, the widget's static counterpart
-``player``     the play loop in a thread that stops when its widget is closed or
-               replaced, the divergence check, the loss plot
-``widget``     :func:`playground`, the ipywidgets front end
-=============  ===================================================================
+===============  ===================================================================
+module           what it holds
+===============  ===================================================================
+``datasets``     circle, XOR, two Gaussians, spiral, moons; the regression sets
+                 plane and multi-Gaussian; the seeded train/test split
+``features``     the feature map ``x1, x2, x1^2, x2^2, x1 x2, sin x1, sin x2``
+``config``       :class:`PlaygroundConfig`, every setting, validated; the +/- moves
+``model``        :class:`Playground`: network, SGD with L1/L2 on the weights,
+                 ``step``/``reset``, loss histories, per-layer gradient norms;
+                 :class:`HalfSquaredError`, the TensorFlow Playground's loss
+``maps``         every unit's activation and delta over a grid of the plane, in one
+                 pass; :func:`benchmark_cycle`; :data:`DELTA_TARGET_RULE`, the deltas' targets
+``explain``      "show the maths": the forward and backward pass at one point
+``export``       the run as a few lines of nnlab code
+``labels``       the words and formulas of each output (``"nnlab"``, ``"playground"``)
+``scales``       the colours, and the colour ranges of the maps (``shared_scale``)
+``drawing``      the network with a heatmap per unit, the output map, the curves
+``animation``    :func:`playground_animation`, a training run as an animation
+``stored_runs``  :func:`replay`: stored runs to choose and scrub in the rendered book, the
+                 widget's static counterpart (no kernel needed)
+``player``       the play loop in a thread that stops when its widget is closed or
+                 replaced, the divergence check, the loss plot
+``widget``       :func:`playground`, the ipywidgets front end
+===============  ===================================================================
 
 The computation needs only NumPy; matplotlib and ipywidgets are imported when a figure or the
 widget is made.
@@ -66,6 +68,7 @@ from .export import export_code
 from .features import FEATURES, features
 from .maps import DELTA_TARGET_RULE, Maps, benchmark_cycle, cycle, playground_maps
 from .model import HalfSquaredError, Playground
+from .stored_runs import REPLAY_GRID, record_runs, replay, replay_html
 from .widget import playground
 
 __all__ = [
@@ -83,6 +86,7 @@ __all__ = [
     "MAX_UNITS",
     "OUTPUTS",
     "REGRESSION",
+    "REPLAY_GRID",
     "SPIRAL",
     "HalfSquaredError",
     "Maps",
@@ -106,5 +110,8 @@ __all__ = [
     "plot_losses",
     "plot_output",
     "point_numbers",
+    "record_runs",
+    "replay",
+    "replay_html",
     "split_dataset",
 ]
