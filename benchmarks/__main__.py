@@ -148,9 +148,13 @@ def run(args: argparse.Namespace, removed: list[str]) -> dict:
     if only is None:
         from nnlab.explore.playground import benchmark_cycle
 
+        from .playground_frame import frame_time
+
         log("Playground: one cycle of 10 training steps and every map, default configuration")
-        playground = {"cycle_seconds": benchmark_cycle()}
+        playground = {"cycle_seconds": benchmark_cycle(), "frame": frame_time()}
         log(f"  playground cycle: {playground['cycle_seconds'] * 1e3:.1f} ms")
+        frame_ms = playground["frame"]["frame"] * 1e3
+        log(f"  playground frame (with drawing and PNG): {frame_ms:.1f} ms")
 
     results = {
         "meta": {

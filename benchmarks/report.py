@@ -365,6 +365,7 @@ def markdown(results: dict) -> str:
             if results.get("playground")
             else "Not run."
         ),
+        *_frame(results.get("playground")),
         "",
         "## Peak memory of a steady-state training step (tracemalloc)",
         "",
@@ -394,3 +395,25 @@ def write(results: dict, stem: Path) -> list[Path]:
 
     _replace(png, lambda p: draw(results, p))
     return [md, js, png]
+
+
+def _frame(playground: dict | None) -> list[str]:
+    """The widget's whole frame while playing, in parts (results without it: nothing)."""
+    frame = (playground or {}).get("frame")
+    if not frame:
+        return []
+    parts = ", ".join(
+        f"{name} {frame[key] * 1e3:.1f} ms"
+        for key, name in (
+            ("train", "10 epochs"),
+            ("maps", "maps"),
+            ("draw", "drawing"),
+            ("encode", "rendering and PNG"),
+        )
+    )
+    return [
+        "",
+        "A whole frame of the widget while it plays (its default figure, grid and "
+        f"configuration), median: {frame['frame'] * 1e3:.1f} ms ({parts}; "
+        f"{frame['png_bytes'] / 1e3:.0f} kB of PNG; the browser's decoding not included).",
+    ]

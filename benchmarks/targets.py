@@ -128,7 +128,18 @@ def evaluate(results: dict) -> list[dict]:
         )
         verdicts.append(Verdict(_judge(mem["ratio"] <= MEMORY_RATIO_MAX), target, measured))
     verdicts.append(_digits(results.get("digits")))
+    verdicts.append(_frame(results.get("playground")))
     return [asdict(v) for v in verdicts]
+
+
+def _frame(playground: dict | None) -> Verdict:
+    from .playground_frame import FRAME_TARGET
+
+    target = f"playground frame (10 epochs, maps, drawing, PNG) <= {FRAME_TARGET * 1e3:g} ms"
+    frame = (playground or {}).get("frame")
+    if not frame:
+        return Verdict("SKIP", target, "not measured: the playground was not run (--only)")
+    return Verdict(_judge(frame["frame"] <= FRAME_TARGET), target, f"{frame['frame'] * 1e3:.1f} ms")
 
 
 def _digits(digits: dict | None) -> Verdict:

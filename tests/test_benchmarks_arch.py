@@ -275,3 +275,23 @@ def test_the_playground_cycle_is_reported_when_measured():
     assert f"median: {ms:.1f} ms (target: under 100 ms" in text
     results["playground"] = None
     assert "## Playground: one train-and-redraw cycle\n\nNot run." in report.markdown(results)
+
+
+def test_the_playground_frame_is_timed_reported_and_judged():
+    from benchmarks.playground_frame import FRAME_TARGET, frame_time
+
+    frame = frame_time(repeats=1)
+    parts = ("train", "maps", "draw", "encode")
+    assert all(frame[k] > 0 for k in parts) and frame["png_bytes"] > 1000
+    assert sum(frame[k] for k in parts) <= frame["frame"] * 1.01  # the parts of one frame
+    results = json.loads(LATEST.read_text(encoding="utf-8"))
+    results["playground"] = {"cycle_seconds": 0.01, "frame": {**frame, "frame": 0.1}}
+    verdicts = {v["target"]: v for v in evaluate(results)}
+    target = f"playground frame (10 epochs, maps, drawing, PNG) <= {FRAME_TARGET * 1e3:g} ms"
+    assert verdicts[target]["status"] == "PASS" and verdicts[target]["measured"] == "100.0 ms"
+    results["playground"]["frame"]["frame"] = 0.2
+    assert {v["target"]: v for v in evaluate(results)}[target]["status"] == "MISS"
+    results["targets"] = evaluate(results)
+    assert "A whole frame of the widget while it plays" in report.markdown(results)
+    results["playground"] = None
+    assert {v["target"]: v for v in evaluate(results)}[target]["status"] == "SKIP"
