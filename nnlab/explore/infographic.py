@@ -1,18 +1,17 @@
 """Forward propagation vs backpropagation on one page: a poster figure and its table (the
 source's closing section, *Forward Propagation vs Backpropagation Infographic*).
 
-Compute (:func:`infographic_numbers`) -> figure (:func:`draw_infographic`, :func:`save_infographic`)
--> words (:func:`infographic_alt`, :func:`infographic_table`). Every number shown is an entry of
-``numbers["printed"]``, made by :func:`fmt` from a measured value; the words around them are
-written once, in ``_ROWS``, for the figure, the alt text and the table.
+Compute (:func:`infographic_numbers`) -> figure (:func:`draw_infographic`, drawn by the
+private module ``_infographic_draw``; :func:`save_infographic` writes it as SVG, PNG and an
+A3 PDF) -> words (:func:`infographic_alt`, :func:`infographic_table`). Every number shown is
+an entry of ``numbers["printed"]``, made by :func:`fmt` from a measured value; the figure's
+other digits are only the index offsets of its equations (``l−1``, ``l+1``).
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import math
-import string
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +20,40 @@ from .._validation import check_positive_int
 from ..counting import flops
 from ..losses import SoftmaxCrossEntropy
 from ..network import mlp
+from ..optim import SGD, Adam
 from ..profile import cached_bytes, time_passes
-from ..viz import pyplot
+from ._infographic_draw import (
+    BLUE,
+    GREEN,
+    PALETTE,
+    PURPLE,
+    RULE,
+    RUNS_IN,
+    SKY,
+    VERMILLION,
+    draw_infographic,
+    min_text_px,
+)
 
-BLUE, VERMILLION, GREEN = "#0072B2", "#D55E00", "#009E73"  # Okabe-Ito: colour-blind safe
-PALETTE = (BLUE, VERMILLION, GREEN, "#000000", "#FFFFFF")
+__all__ = [
+    "BLUE",
+    "EQUATIONS",
+    "GREEN",
+    "MODES",
+    "PALETTE",
+    "PRINTED",
+    "PURPLE",
+    "SKY",
+    "VERMILLION",
+    "draw_infographic",
+    "fmt",
+    "infographic_alt",
+    "infographic_numbers",
+    "infographic_table",
+    "min_text_px",
+    "save_infographic",
+]
+
 _PREFIXES = {-9: "n", -6: "µ", -3: "m", 0: "", 3: "k", 6: "M", 9: "G", 12: "T"}
 
 
@@ -61,33 +89,46 @@ def fmt(value, unit: str = "") -> str:
     return f"{mant:.{decimals}f} {_PREFIXES[exp]}{unit}"
 
 
-PRINTED = {  # printed key: (part of the numbers, entry there, unit for fmt)
-    "network": ("network", "sizes", ""), "activation": ("network", "activation", ""),
-    "dtype": ("network", "dtype", ""), "batch_size": ("network", "batch_size", ""),
-    "n_params": ("network", "n_params", ""),
-    "flops_forward": ("flops", "forward", "FLOP"), "flops_backward": ("flops", "backward", "FLOP"),
-    "flops_ratio": ("flops", "ratio", "×"), "flops_ratio_full": ("flops", "ratio_full", "×"),
-    "bytes_params": ("memory", "parameters", "B"), "bytes_grads": ("memory", "gradients", "B"),
-    "bytes_kept": ("memory", "training_cache", "B"),
-    "bytes_kept_inference": ("memory", "inference_cache", "B"),
-    "memory_training": ("memory", "training", "B"),
-    "memory_inference": ("memory", "inference", "B"), "memory_ratio": ("memory", "ratio", "×"),
-    "time_forward": ("timing", "forward", "s"), "time_backward": ("timing", "backward", "s"),
-    "time_ratio": ("timing", "ratio", "×"), "repeats": ("timing", "repeats", ""),
+MODES = ("inference", "sgd", "momentum", "adam")  # the memory bars, top to bottom
+PRINTED = {  # printed key: (where in the numbers, unit for fmt)
+    "network": (("network", "sizes"), ""), "activation": (("network", "activation"), ""),
+    "dtype": (("network", "dtype"), ""), "batch_size": (("network", "batch_size"), ""),
+    "n_params": (("network", "n_params"), ""),
+    "flops_forward": (("flops", "forward"), "FLOP"),
+    "flops_backward": (("flops", "backward"), "FLOP"),
+    "flops_ratio": (("flops", "ratio"), "×"), "flops_ratio_full": (("flops", "ratio_full"), "×"),
+    "bytes_params": (("memory", "parameters"), "B"), "bytes_grads": (("memory", "gradients"), "B"),
+    "bytes_kept": (("memory", "training_cache"), "B"),
+    "bytes_kept_inference": (("memory", "inference_cache"), "B"),
+    **{f"state_{m}": (("memory", "optimizer_state", m), "B") for m in MODES[1:]},
+    **{f"total_{m}": (("memory", "totals", m), "B") for m in MODES},
+    "time_forward": (("timing", "forward"), "s"), "time_backward": (("timing", "backward"), "s"),
+    "time_ratio": (("timing", "ratio"), "×"), "repeats": (("timing", "repeats"), ""),
 }  # fmt: skip
 
-EQUATIONS = {  # eq-glance-forward and eq-glance-backward of the book: (mathtext, plain text)
+EQUATIONS = {  # the book's equations in plain text (no small super- or subscripts)
     "forward": (
-        (r"$Z^{[l]} = A^{[l-1]}\,W^{[l]} + \mathbf{1}_N\,b^{[l]}$", "Z[l] = A[l−1] W[l] + 1 b[l]"),
-        (r"$A^{[l]} = f\,(Z^{[l]})$", "A[l] = f(Z[l])"),
+        "Z[l] = A[l−1] W[l] + b[l]", "A[l] = f(Z[l])", "Ŷ = softmax(Z[m])",
+        "L = mean cross-entropy(Ŷ, Y)",
     ),
     "backward": (
-        (r"$\delta^{[l]} = (\delta^{[l+1]}\,W^{[l+1]\top}) \odot f'(Z^{[l]})$",
-         "δ[l] = (δ[l+1] W[l+1]ᵀ) ⊙ f′(Z[l])"),
-        (r"$\partial L/\partial W^{[l]} = A^{[l-1]\top}\,\delta^{[l]}$", "∂L/∂W[l] = A[l−1]ᵀ δ[l]"),
-        (r"$\partial L/\partial b^{[l]} = \mathbf{1}_N^\top\,\delta^{[l]}$", "∂L/∂b[l] = 1ᵀ δ[l]"),
+        "δ[m] = (Ŷ − Y)/N", "δ[l] = (δ[l+1] W[l+1]ᵀ) ⊙ f′(Z[l])", "∂L/∂W[l] = A[l−1]ᵀ δ[l]",
+        "∂L/∂b[l] = 1ᵀ δ[l]",
     ),
+    "update": ("W[l] ← W[l] − η ∂L/∂W[l]", "b[l] ← b[l] − η ∂L/∂b[l]"),
 }  # fmt: skip
+
+
+def _lookup(numbers: dict, path: tuple):
+    for key in path:
+        if numbers is None:
+            return None
+        numbers = numbers[key]
+    return numbers
+
+
+def _state_bytes(optimizer) -> int:
+    return sum(v.nbytes for v in optimizer.state_vectors().values())
 
 
 def infographic_numbers(
@@ -107,7 +148,7 @@ def infographic_numbers(
     batch_size : int
     activation : str, default "relu"
     rng : int, Generator or None
-        Seeds the weights and the random batch (and its labels, for the timing).
+        Seeds the weights, the random batch and its labels.
     time_it : bool, default True
         Also time the passes with :func:`nnlab.time_passes` (30 interleaved repeats, on one
         BLAS thread when threadpoolctl is installed: steadier on a busy machine).
@@ -116,16 +157,21 @@ def infographic_numbers(
     -------
     dict
         ``"network"``: ``sizes``, ``activation``, ``dtype``, ``batch_size``, ``n_params``.
+        ``"layers"``: per dense layer, ``n_in``, ``n_out`` and ``params`` (``W.size + b.size``).
         ``"flops"``, summed from :func:`nnlab.flops`: ``forward``, ``backward`` (as in
         training: no ``dX`` for the first layer), ``backward_full`` (with it), ``ratio`` and
-        ``ratio_full`` (backward over forward). ``"memory"``, in bytes: ``training_cache``
-        (:func:`nnlab.cached_bytes` after ``forward(X)``), ``inference_cache`` (after
-        ``forward(X, cache=False)``: 0), ``parameters``, ``gradients``, ``training``
-        (parameters + gradients + training cache: plain SGD), ``inference`` (parameters +
-        inference cache) and their ``ratio``. ``"timing"``: median seconds ``forward``,
-        ``backward``, their ``ratio`` (all vary per run), ``repeats``, ``one_blas_thread``;
-        None without ``time_it``. ``"equations"``: :data:`EQUATIONS`. ``"printed"``: every
-        :data:`PRINTED` key as :func:`fmt` prints it, and ``size_0``, ``size_1``...
+        ``ratio_full`` (backward over forward). ``"memory"``, in bytes: ``parameters``
+        (``net.flat_params.nbytes``), ``gradients`` (``net.flat_grads.nbytes``),
+        ``training_cache`` (:func:`nnlab.cached_bytes` after ``forward(X)``),
+        ``inference_cache`` (after ``forward(X, cache=False)``: 0), ``optimizer_state`` (the
+        bytes of ``state_vectors()`` after one step of SGD, of SGD with momentum 0.9 and of
+        Adam: keys ``sgd``, ``momentum``, ``adam``), ``modes`` (for each of :data:`MODES`, its
+        segments ``parameters``, ``gradients``, ``activations``, ``optimizer_state``) and
+        their ``totals``. ``"timing"``: median seconds ``forward``, ``backward``, their
+        ``ratio`` (all vary per run), ``repeats``, ``one_blas_thread``; None without
+        ``time_it``. ``"equations"``: :data:`EQUATIONS`. ``"printed"``: every :data:`PRINTED`
+        key as :func:`fmt` prints it, ``size_0``, ``size_1``... (the widths), ``layer_1``...
+        (the layer numbers) and ``params_1``... (each layer's parameters).
 
     Notes
     -----
@@ -135,8 +181,10 @@ def infographic_numbers(
     Examples
     --------
     >>> n = infographic_numbers((4, 6, 3), 10, "tanh", time_it=False)
-    >>> n["memory"]["training_cache"], n["printed"]["flops_ratio"]
-    (800, '1.48×')
+    >>> n["memory"]["training_cache"], n["memory"]["optimizer_state"]["adam"]
+    (800, 816)
+    >>> n["printed"]["flops_ratio"], n["printed"]["total_adam"]
+    ('1.48×', '2.43 kB')
     """
     if not isinstance(sizes, list | tuple) or len(sizes) < 2:
         raise ValueError(
@@ -147,46 +195,72 @@ def infographic_numbers(
     gen = np.random.default_rng(rng)
     net = mlp(sizes, activation, rng=gen)
     X = gen.normal(size=(n, sizes[0]))
+    y = gen.integers(0, sizes[-1], size=n)
     fwd, bwd = (sum(r[k] for r in flops(net, n, input_grad=False)) for k in ("forward", "backward"))
     bwd_full = sum(r["backward"] for r in flops(net, n, input_grad=True))
     net.forward(X)
     kept = cached_bytes(net)
-    net.forward(X, cache=False)
+    net.forward(X, cache=False)  # drops what the training forward kept
     kept_inference = cached_bytes(net)
-    params = net.flat_params.nbytes
+    loss = SoftmaxCrossEntropy()
+    loss.forward(net.forward(X), y)
+    net.backward(loss.backward(), input_grad=False)  # fills the gradients
+    params, grads = net.flat_params.nbytes, net.flat_grads.nbytes
+    weights = net.flat_params.copy()
+    state = {}
+    for mode, make in (
+        ("sgd", lambda p: SGD(p, lr=0.01)),
+        ("momentum", lambda p: SGD(p, lr=0.01, momentum=0.9)),
+        ("adam", lambda p: Adam(p, lr=1e-3)),
+    ):
+        optimizer = make(net.parameters())
+        optimizer.step()
+        state[mode] = _state_bytes(optimizer)
+        net.flat_params[...] = weights  # each optimizer steps from the same weights
+    inference = {"gradients": 0, "activations": kept_inference, "optimizer_state": 0}
+    modes = {"inference": {"parameters": params, **inference}}
+    for mode in MODES[1:]:
+        training = {"gradients": grads, "activations": kept, "optimizer_state": state[mode]}
+        modes[mode] = {"parameters": params, **training}
     timing = None
     if time_it:
-        y = gen.integers(0, sizes[-1], size=n)
         limit, one_thread = _one_blas_thread()
         with limit:
             t = time_passes(net, SoftmaxCrossEntropy(), X, y, repeats=30, input_grad=False)
         tf, tb = t["forward"]["median"], t["backward"]["median"]
         timing = {"forward": tf, "backward": tb, "ratio": tb / tf, "repeats": 30}
         timing["one_blas_thread"] = one_thread
+    dense = [layer for layer in net.sublayers() if hasattr(layer, "W")]
     network = {"sizes": tuple(sizes), "activation": str(activation), "dtype": str(net.dtype)}
     network.update(batch_size=n, n_params=net.n_params)
     numbers = {
         "network": network,
+        "layers": [
+            {"n_in": d.W.shape[0], "n_out": d.W.shape[1], "params": d.W.size + d.b.size}
+            for d in dense
+        ],
         "flops": {"forward": fwd, "backward": bwd, "backward_full": bwd_full},
         "memory": {
+            "parameters": params,
+            "gradients": grads,
             "training_cache": kept,
             "inference_cache": kept_inference,
-            "parameters": params,
-            "gradients": params,  # a gradient per parameter, same dtype
-            "training": 2 * params + kept,
-            "inference": params + kept_inference,
+            "optimizer_state": state,
+            "modes": modes,
+            "totals": {mode: sum(segments.values()) for mode, segments in modes.items()},
         },
         "timing": timing,
         "equations": EQUATIONS,
     }
     numbers["flops"].update(ratio=bwd / fwd, ratio_full=bwd_full / fwd)
-    numbers["memory"]["ratio"] = (2 * params + kept) / (params + kept_inference)
-    printed = {
-        key: fmt(numbers[part][name], unit)
-        for key, (part, name, unit) in PRINTED.items()
-        if numbers[part] is not None
-    }
+    printed = {}
+    for key, (path, unit) in PRINTED.items():
+        value = _lookup(numbers, path)
+        if value is not None:
+            printed[key] = fmt(value, unit)
     printed.update({f"size_{i}": fmt(s) for i, s in enumerate(sizes)})
+    for i, layer in enumerate(numbers["layers"], start=1):
+        printed.update({f"layer_{i}": fmt(i), f"params_{i}": fmt(layer["params"])})
     numbers["printed"] = printed
     return numbers
 
@@ -199,202 +273,94 @@ def _one_blas_thread():
     return threadpool_limits(limits=1), True
 
 
-# (aspect, forward, backward): the words around the numbers, for the figure, the alt text and
-# the table. Fields are keys of numbers["printed"]; "\n" breaks a line in the figure only.
+# (aspect, forward, backward): the page's table and the alt text. Fields are keys of
+# numbers["printed"]; RUNS_IN and RULE are the figure's own words.
 _ROWS = (
-    ("Direction", "first layer to last:\nX → Z → A → … → Ŷ, then the loss L",
-     "last layer to first:\nfrom L, one delta δ = ∂L/∂Z per layer"),
+    ("Direction", "first layer to last: X → Z[1] → A[1] → … → Ŷ → L",
+     "last layer to first: from the starting delta δ[m] = (Ŷ − Y)/N, one delta"
+     " δ[l] = ∂L/∂Z[l] per layer"),
     ("Computes", None, None),  # EQUATIONS
-    ("Stores", "in training, what backward needs: the\ninput X and every hidden activation A",
-     "one gradient per parameter:\n∂L/∂W and ∂L/∂b, shaped like W and b"),
+    ("Stores", "in training, what backward reads: the input X and every hidden activation"
+     " A[l], {bytes_kept}; an inference forward keeps {bytes_kept_inference}",
+     "one gradient per parameter, ∂L/∂W[l] and ∂L/∂b[l] ({bytes_grads}), each computed from"
+     " the kept A[l−1]; then the update W[l] ← W[l] − η ∂L/∂W[l]"),
+    ("Memory held", "an inference pass (forward only): {total_inference}, the parameters"
+     " ({bytes_params}); no gradients, nothing kept",
+     "a training step (forward, backward, update): {total_sgd} with SGD (state {state_sgd}),"
+     " {total_momentum} with momentum (velocity {state_momentum}), {total_adam} with Adam"
+     " (moments {state_adam})"),
     ("FLOPs per batch", "{flops_forward}",
-     "{flops_backward} = {flops_ratio} the forward\n(training skips the first layer's ∂L/∂X;"
-     "\nwith it: {flops_ratio_full})"),
-    ("Memory",
-     "kept for backward: {bytes_kept} after a training\nforward, {bytes_kept_inference} after an"
-     " inference forward;\nparameters: {bytes_params}",
-     "reads that cache, writes gradients ({bytes_grads}):\na plain SGD step holds"
-     " {memory_training} (parameters,\ngradients, cache), {memory_ratio} inference's"
-     " {memory_inference}"),
+     "{flops_backward} = {flops_ratio} the forward on this network (the first layer's ∂L/∂X"
+     " skipped; with it: {flops_ratio_full}); the rule: {rule}"),
     ("Time", "{time_forward}",
-     "{time_backward} = {time_ratio} the forward\n(medians of {repeats} runs on this machine:"
+     "{time_backward} = {time_ratio} the forward (medians of {repeats} runs on this machine:"
      " they vary)"),
-    ("Runs in", "inference (prediction) and training", "training; also for saliency maps and"
-     "\nadversarial examples, after a forward that kept its cache"),
+    ("Runs in", "{runs_forward}", "{runs_backward}"),
 )  # fmt: skip
 _TITLE = "Forward propagation vs backpropagation"
-_SUBTITLE = "one training step of a {network} {activation} network on a batch of N = {batch_size}"
 _FOOTER = (
     "Network {network} ({activation}), batch N = {batch_size}, {dtype}, {n_params} parameters."
-    "\nEvery number is measured by nnlab: nl.flops (exact FLOP counts), nl.cached_bytes"
-    " (bytes kept for backward){timed}."
+    " Every number is measured by nnlab: nl.flops (exact FLOP counts), nl.cached_bytes (bytes"
+    " kept for backward), the arrays' nbytes (parameters, gradients, optimizer state after one"
+    " step){timed}."
 )
-_TIMED = ", nl.time_passes (median times)"
 
 
-def _fields(template: str) -> list[str]:
-    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
-
-
-def _rows(numbers: dict) -> list[tuple]:
+def _words(numbers: dict) -> dict:
+    words = {k: " ".join(v.split()) for k, v in RUNS_IN.items()}
     timed = numbers.get("timing") is not None
-    return [row for row in _ROWS if timed or row[0] != "Time"]
-
-
-def _expand(template: str, numbers: dict) -> str:
-    return template.replace("{timed}", _TIMED if numbers["timing"] is not None else "")
-
-
-def _fill(template: str, numbers: dict) -> str:
-    return _expand(template, numbers).format(**numbers["printed"])
+    words["timed"] = ", nl.time_passes (median times)" if timed else ""
+    return {**numbers["printed"], **words, "rule": " ".join(RULE.split()).rstrip(".")}
 
 
 def infographic_table(numbers: dict) -> list[tuple[str, str, str]]:
-    """The figure's rows as ``(aspect, forward, backward)`` strings, for the page's table."""
-    table = []
-    for aspect, fwd, bwd in _rows(numbers):
+    """The figure's content as ``(aspect, forward, backward)`` strings, for the page's table."""
+    table, words = [], _words(numbers)
+    for aspect, fwd, bwd in _ROWS:
+        if aspect == "Time" and numbers.get("timing") is None:
+            continue
         if fwd is None:
             eq = numbers["equations"]
-            fwd, bwd = ("; ".join(plain for _, plain in eq[k]) for k in ("forward", "backward"))
-        table.append((aspect, *(_fill(c, numbers).replace("\n", " ") for c in (fwd, bwd))))
+            fwd = "; ".join(eq["forward"])
+            bwd = "; ".join(eq["backward"]) + "; update: " + "; ".join(eq["update"])
+        table.append((aspect, fwd.format(**words), bwd.format(**words)))
     return table
 
 
 def infographic_alt(numbers: dict) -> str:
     """Alt text for the figure: what it shows, and every number in it."""
+    words = _words(numbers)
     head = (
-        f"Infographic, {_TITLE.lower()}, side by side: "
-        f"{_fill(_SUBTITLE, numbers)}. A blue arrow runs left to right over the forward pass, "
-        "a vermillion arrow right to left over backpropagation."
+        f"Infographic, {_TITLE.lower()}, on one training step of the {words['network']}"
+        f" {words['activation']} network on a batch of N = {words['batch_size']}. The network is"
+        " drawn once as labelled blocks, one per layer with its weight shape and parameter"
+        " count; above it a blue forward lane runs left to right from X to the loss L, with the"
+        " kept activations in green; below it a vermillion backward lane runs right to left"
+        " from the starting delta, with one green arrow from each kept activation down to the"
+        " weight gradient that reads it, and purple update arrows from each gradient back to"
+        " its layer. Below the network: stacked memory bars, the cost of each pass beside the"
+        " general rule, and when each pass runs."
     )
     rows = [f"{a}: forward, {f}; backpropagation, {b}." for a, f, b in infographic_table(numbers)]
-    return " ".join([head, *rows, _fill(_FOOTER, numbers).replace("\n", " ")])
+    return " ".join([head, *rows, _FOOTER.format(**words)])
 
 
-_LINE, _PAD = 21, 14  # px per line of 12-pt text; padding of a row
-_BARS = {"flops_forward": 24, "bytes_kept": 58}  # px of bars under a cell led by this field
-_COLUMNS = {"forward": (216, 730, BLUE), "backward": (750, 1264, VERMILLION)}
-_HEADS = {  # title, arrow label, note under the network and its colour
-    "forward": ("Forward propagation", "input X  →  prediction Ŷ  →  loss L",
-                "green units: kept by a training forward for backward", GREEN),
-    "backward": ("Backpropagation", "∂L/∂W, ∂L/∂b  ←  deltas δ  ←  loss L",
-                 "every weight receives a gradient", VERMILLION),
-}  # fmt: skip
+def save_infographic(fig, stem) -> tuple[Path, Path, Path]:
+    """Write ``fig`` to ``<stem>.svg``, ``<stem>.png`` and ``<stem>.pdf``; return the paths.
 
-
-def _row_height(fwd, bwd, numbers) -> int:
-    if fwd is None:
-        return 32 * len(numbers["equations"]["backward"]) + 2 * _PAD
-    lines = max(c.count("\n") + 1 for c in (fwd, bwd))
-    return _LINE * lines + _BARS.get(next(iter(_fields(fwd)), ""), 0) + 2 * _PAD
-
-
-def draw_infographic(numbers: dict, *, width_px: int = 1280, dpi: int = 100):
-    """Draw the infographic of :func:`infographic_numbers`: one figure, ``width_px`` wide.
-
-    Two columns, forward propagation (blue, arrow left to right) and backpropagation
-    (vermillion, right to left), each over the network drawn small (green units: what a
-    training forward keeps), then a row per aspect of :func:`infographic_table`, with bars
-    for the FLOPs of each pass and for the memory of a training and an inference pass, and a
-    footer naming the network and the measurements. Laid out for 1280 px at 100 dpi (no text
-    below 11 pt); other sizes scale it. A text showing numbers has gid ``"num:<keys>"`` (the
-    ``numbers["printed"]`` keys it uses); an equation has gid ``"eq:<pass>:<index>"``.
-    """
-    width_px = check_positive_int(width_px, "width_px", owner="draw_infographic")
-    dpi = check_positive_int(dpi, "dpi", owner="draw_infographic")
-    plt = pyplot()
-    from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
-
-    s = width_px / dpi / 12.8  # coordinates are px of the 1280-px layout; sizes scale by s
-    rows = _rows(numbers)
-    heights = [_row_height(fwd, bwd, numbers) for _, fwd, bwd in rows]
-    top, height = 365, 365 + sum(heights) + 70
-    fig = plt.figure(figsize=(width_px / dpi, height / 1280 * width_px / dpi), dpi=dpi)
-    ax = fig.add_axes((0, 0, 1, 1))
-    ax.set(xlim=(0, 1280), ylim=(height, 0), xticks=[], yticks=[])
-    ax.set_axis_off()
-
-    def text(x, y, template, size=12, **kw):
-        fields = _fields(_expand(template, numbers))
-        gid = "num:" + ",".join(fields) if fields else None
-        kw = {"va": "top", "color": "#000000", "gid": gid, **kw}
-        return ax.text(x, y, _fill(template, numbers), fontsize=size * s, **kw)
-
-    def bar(x, y, w, h, color):
-        ax.add_patch(Rectangle((x, y), w, h, facecolor=color, edgecolor="none"))
-
-    text(640, 16, _TITLE, 24, ha="center", weight="bold")
-    text(640, 58, _SUBTITLE, 14, ha="center")
-    sizes = numbers["network"]["sizes"]
-    for name, (x0, x1, color) in _COLUMNS.items():
-        mid, (title, label, note, note_color) = (x0 + x1) / 2, _HEADS[name]
-        text(mid, 96, title, 20, ha="center", weight="bold", color=color)
-        text(mid, 134, label, 12, ha="center", color=color)
-        ends = [(x0 + 20, 164), (x1 - 20, 164)][:: 1 if name == "forward" else -1]
-        arrow = FancyArrowPatch(*ends, arrowstyle="-|>", mutation_scale=28 * s, lw=4 * s)
-        arrow.set_color(color)
-        ax.add_patch(arrow)
-        units = []  # at most five units drawn per layer, its width written below
-        for i, x in enumerate(np.linspace(x0 + 40, x1 - 40, len(sizes))):
-            shown = min(sizes[i], 5)
-            units.append([(x, 245 + 26 * (j - (shown - 1) / 2)) for j in range(shown)])
-            text(x, 310, f"{{size_{i}}}", 11, ha="center")
-        for left, right in itertools.pairwise(units):
-            for a, b in itertools.product(left, right):
-                ax.plot(*zip(a, b, strict=True), color=color, alpha=0.35, lw=0.8 * s)
-        for i, layer in enumerate(units):
-            kept = name == "forward" and i < len(units) - 1  # X and the hidden activations
-            for xy in layer:
-                face = GREEN if kept else "#FFFFFF"
-                ax.add_patch(Circle(xy, 9, facecolor=face, edgecolor=color, lw=1.5 * s, zorder=3))
-        text(mid, 334, note, 11, ha="center", color=note_color)
-
-    y = top
-    most_flops = max(numbers["flops"]["forward"], numbers["flops"]["backward"])
-    memory = numbers["memory"]
-    for k, ((aspect, fwd, bwd), h) in enumerate(zip(rows, heights, strict=True)):
-        if k % 2 == 0:  # bands guide the eye across a row
-            ax.add_patch(Rectangle((8, y), 1264, h, facecolor="#000000", alpha=0.05, lw=0))
-        text(24, y + _PAD, aspect, 13, weight="bold")
-        lines = max(c.count("\n") + 1 for c in (fwd, bwd)) if fwd else 0
-        below = y + _PAD + _LINE * lines + 6  # bars start under the longer cell
-        for name, cell in (("forward", fwd), ("backward", bwd)):
-            x0, _, color = _COLUMNS[name]
-            if cell is None:
-                for i, (tex, _) in enumerate(numbers["equations"][name]):
-                    ax.text(x0, y + _PAD + 32 * i, tex, fontsize=15 * s, va="top",
-                            color="#000000", gid=f"eq:{name}:{i}")  # fmt: skip
-                continue
-            text(x0, y + _PAD, cell)
-            if "{flops_" in cell:  # one scale for both passes
-                bar(x0, below, 380 * numbers["flops"][name] / most_flops, 14, color)
-            if "{bytes_kept}" in cell:  # parameters (blue) + cache (green), one scale
-                scale = 300 / max(memory["training"], memory["inference"])
-                params = memory["parameters"] * scale
-                for j, kind in enumerate(("training", "inference")):
-                    yy = below + 26 * j
-                    text(x0, yy, kind, 11)
-                    bar(x0 + 80, yy, params, 18, BLUE)
-                    bar(x0 + 80 + params, yy, memory[f"{kind}_cache"] * scale, 18, GREEN)
-                    text(x0 + 88 + memory[kind] * scale, yy, f"{{memory_{kind}}}", 11)
-                text(24, y + _PAD + 28, "parameters", 11, color=BLUE)
-                text(24, y + _PAD + 48, "cache", 11, color=GREEN)
-        y += h
-    text(24, y + 12, _FOOTER, 11)
-    return fig
-
-
-def save_infographic(fig, stem) -> tuple[Path, Path]:
-    """Write ``fig`` to ``<stem>.svg`` (text as paths: needs no font) and ``<stem>.png``.
-
-    Both files are byte-reproducible: the SVG's ids come from a fixed hash salt, and neither
-    file records a date or the software that wrote it. Returns the two paths.
+    The SVG draws its text as paths (it needs no font); the PNG has twice the figure's pixel
+    width (sharp when shown or zoomed); the PDF keeps the figure's size, A3 for the default
+    :func:`draw_infographic`, with its fonts embedded. The three files are byte-reproducible:
+    the SVG's ids come from a fixed hash salt, and none records a date or the software that
+    wrote it.
     """
     import matplotlib
 
-    svg, png = Path(f"{stem}.svg"), Path(f"{stem}.png")
-    rc = {"svg.hashsalt": "nnlab-infographic", "svg.fonttype": "path"}
+    svg, png, pdf = (Path(f"{stem}.{ext}") for ext in ("svg", "png", "pdf"))
+    rc = {"svg.hashsalt": "nnlab-infographic", "svg.fonttype": "path", "pdf.fonttype": 42}
     with matplotlib.rc_context(rc):
         fig.savefig(svg, format="svg", dpi=fig.dpi, metadata={"Date": None, "Creator": None})
-        fig.savefig(png, format="png", dpi=fig.dpi, metadata={"Software": None})
-    return svg, png
+        fig.savefig(png, format="png", dpi=2 * fig.dpi, metadata={"Software": None})
+        meta = {"CreationDate": None, "Creator": None, "Producer": None}
+        fig.savefig(pdf, format="pdf", metadata=meta)
+    return svg, png, pdf
