@@ -20,6 +20,7 @@ from . import config as config_module
 from .config import ACTIVATIONS, INITS, L2_RATES, LEARNING_RATES, PlaygroundConfig
 from .datasets import DATASETS
 from .drawing import VIEWS, draw_playground
+from .editing import WeightEditor, unit_options
 from .explain import explain_point
 from .export import export_code
 from .features import FEATURES
@@ -89,7 +90,8 @@ def playground(
         ``remove_layer``, ``add_unit(l)``, ``remove_unit(l)``, ``export``, ``redraw``,
         ``status``, ``epoch``, ``maths``, ``code``, ``image``, ``delta_note`` (the deltas'
         target rule, shown in the deltas view only), ``drawn`` (``{"axes": ...}``, what
-        :func:`draw_playground` returned last), ``player`` (the :class:`~.player.Player`).
+        :func:`draw_playground` returned last), ``player`` (the :class:`~.player.Player`),
+        ``editor`` (the :class:`~.editing.WeightEditor` row: one weight set by hand).
 
     Notes
     -----
@@ -213,6 +215,7 @@ def playground(
         image.value = buffer.getvalue()
         epoch.value = f"<b>epoch {pg.epoch}</b>"
         explain()
+        editor.refresh()  # the weight shown follows the network
 
     def unit_row():
         children = []
@@ -226,13 +229,7 @@ def playground(
         units.children = children
         n = len(pg.config.hidden)
         layers.value = f"<b>{n} hidden layer{'' if n == 1 else 's'}</b>"
-        sizes, names = pg.config.sizes, pg.config.features
-        options = [("output", None)] + [(f"feature {f}", (0, i)) for i, f in enumerate(names)]
-        options += [
-            (f"hidden {k} unit {i + 1}", (k, i))
-            for k in range(1, len(sizes) - 1)
-            for i in range(sizes[k])
-        ]
+        options = unit_options(pg)
         chosen = controls["unit"].value
         run["quiet"] = True  # new options: no redraw (the caller redraws)
         controls["unit"].options = options
@@ -338,6 +335,7 @@ def playground(
         buttons["play"].disabled = divergence() is not None
 
     player = Player(lambda: advance(steps_per_frame), on_stop=on_stop)
+    editor = WeightEditor(w, pg, status, lock, player, blocked=divergence, redraw=redraw)
 
     def play(_=None):
         if divergence() is None and not player.playing:
@@ -349,7 +347,7 @@ def playground(
 
     def export(_=None):
         with lock:
-            code.value = export_code(pg)
+            code.value = export_code(pg) + box.editor.export_note()
         code.layout.display = None
 
     for handler in (play, pause, step, reset, regenerate, add_layer, remove_layer, export):
@@ -377,6 +375,7 @@ def playground(
             delta_note,
             status,
             image,
+            editor.row,
             row(
                 [w.HTML("<b>show the maths at</b>&nbsp;")]
                 + [controls[k] for k in ("x1", "x2", "weights")]
@@ -388,7 +387,7 @@ def playground(
     )
     box.playground, box.controls, box.features, box.buttons = pg, controls, checks, buttons
     box.status, box.maths, box.code, box.image = status, maths, code, image
-    box.delta_note, box.epoch, box.player = delta_note, epoch, player
+    box.delta_note, box.epoch, box.player, box.editor = delta_note, epoch, player, editor
     player.attach(box)  # box.close() stops playing for good
     box.step, box.reset, box.play, box.pause, box.run_frames = step, reset, play, pause, run_frames
     box.add_layer, box.remove_layer = add_layer, remove_layer
