@@ -26,7 +26,7 @@ from .export import export_code
 from .features import FEATURES
 from .maps import DELTA_TARGET_RULE, playground_maps
 from .model import Playground
-from .player import Player, diverged, stop_all, tidy_loss_plot, train
+from .player import Player, diverged, loss_name, short, stop_all, tidy_loss_plot, train
 
 # Controls for the fields that a config may have or not yet: field -> (menu in config, label).
 OPTIONAL = {"l1": ("L1_RATES", "L1"), "output": ("OUTPUTS", "output (loss)")}
@@ -169,7 +169,7 @@ def playground(
         "remove_layer": _button(w, "−", "remove the last hidden layer", "32px"),
         "export": _button(w, "export code", "nnlab code that reproduces this run"),
     }
-    epoch = w.HTML()
+    epoch, losses = w.HTML(), w.HTML()  # the losses in words: the figure's are in a PNG
     layers = w.HTML()
     units = w.HBox()
     status = w.HTML()
@@ -214,6 +214,8 @@ def playground(
         fig.savefig(buffer, format="png", dpi=fig.dpi)
         image.value = buffer.getvalue()
         epoch.value = f"<b>epoch {pg.epoch}</b>"
+        train_loss, test_loss = (short(h[-1]) for h in (pg.train_loss, pg.test_loss))
+        losses.value = f"{loss_name(pg)}: training {train_loss}, test {test_loss}"
         explain()
         editor.refresh()  # the weight shown follows the network
 
@@ -369,7 +371,7 @@ def playground(
             row([buttons["remove_layer"], layers, buttons["add_layer"], w.HTML("&nbsp;"), units]),
             row([controls[k] for k in TRAINING if k in controls]),
             row(
-                [*(buttons[k] for k in ("play", "pause", "step", "reset")), epoch]
+                [*(buttons[k] for k in ("play", "pause", "step", "reset")), epoch, losses]
                 + [controls[k] for k in ("view", "unit", "show_test", "discretize", "shared_scale")]
             ),
             delta_note,
@@ -388,6 +390,7 @@ def playground(
     box.playground, box.controls, box.features, box.buttons = pg, controls, checks, buttons
     box.status, box.maths, box.code, box.image = status, maths, code, image
     box.delta_note, box.epoch, box.player, box.editor = delta_note, epoch, player, editor
+    box.losses = losses
     player.attach(box)  # box.close() stops playing for good
     box.step, box.reset, box.play, box.pause, box.run_frames = step, reset, play, pause, run_frames
     box.add_layer, box.remove_layer = add_layer, remove_layer

@@ -215,3 +215,18 @@ def test_without_the_menus_in_config_there_are_no_such_controls(monkeypatch):
     assert "l1" not in box.controls and "output" not in box.controls
     box.step()
     assert box.playground.epoch == 1
+
+
+def test_the_losses_are_in_words_beside_the_epoch():
+    # the figure's losses are pixels of a PNG: the page also says them in text
+    box = playground(grid=8, figsize=(6, 3))
+    pg = box.playground
+    assert box.losses in box.children[0].children or any(
+        box.losses in getattr(row, "children", ()) for row in box.children
+    )
+    assert box.losses.value == (
+        f"cross-entropy: training {pg.train_loss[-1]:#.3g}, test {pg.test_loss[-1]:#.3g}"
+    )
+    box.step()
+    assert f"test {pg.test_loss[-1]:#.3g}" in box.losses.value and pg.epoch == 1
+    box.close()
