@@ -121,3 +121,28 @@ __all__ = [
     "relative_error",
     "train",
 ]
+
+
+def nnlab_steps(net, opt, loss, X, y, n):
+    """``n`` training steps in nnlab; the loss before each."""
+    losses = []
+    for _ in range(n):
+        losses.append(loss(net.forward(X), y))
+        net.backward(loss.backward())
+        opt.step()
+    return losses
+
+
+def torch_steps(module, opt, loss, X, y, n):
+    """The same ``n`` steps in PyTorch (zero_grad, forward, loss, backward, step); the loss
+    before each."""
+    import torch
+
+    Xt, yt, losses = torch.tensor(X), torch.tensor(y), []
+    for _ in range(n):
+        opt.zero_grad()
+        value = loss(module(Xt), yt)
+        value.backward()
+        opt.step()
+        losses.append(value.item())
+    return losses

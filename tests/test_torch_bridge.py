@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import numpy as np
-from helpers import loaded_by_import
+from helpers import loaded_by_import, nnlab_steps, torch_steps
 from torch import nn
 
 import nnlab as nl
@@ -117,27 +117,6 @@ def setup(case, dtype, n=5, seed=0):
     net.flat_params += 0.1 * rng.normal(size=net.flat_params.shape)
     X = rng.normal(size=(n, *sample_shape)).astype(dtype)
     return net, X, rng.normal(size=net.forward(X, cache=False).shape).astype(dtype)
-
-
-def nnlab_steps(net, opt, loss, X, y, n):
-    """``n`` training steps in nnlab; the loss before each."""
-    losses = []
-    for _ in range(n):
-        losses.append(loss(net.forward(X), y))
-        net.backward(loss.backward())
-        opt.step()
-    return losses
-
-
-def torch_steps(module, opt, loss, X, y, n):
-    Xt, yt, losses = torch.tensor(X), torch.tensor(y), []
-    for _ in range(n):
-        opt.zero_grad()
-        value = loss(module(Xt), yt)
-        value.backward()
-        opt.step()
-        losses.append(value.item())
-    return losses
 
 
 # -- every layer type: forward, gradients, input gradient, 5 steps -----------------------

@@ -10,6 +10,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import numpy as np
+from helpers import nnlab_steps, torch_steps
 from torch import nn
 
 import nnlab as nl
@@ -139,26 +140,6 @@ def assert_running_stats_agree(net, module, dtype):
 def sequence_ce(out, y):
     """torch's cross-entropy of (N, T, K) logits: the classes second, as (N T, K)."""
     return nn.functional.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-
-
-def nnlab_steps(net, opt, loss, X, y, n):
-    losses = []
-    for _ in range(n):
-        losses.append(loss(net.forward(X), y))
-        net.backward(loss.backward())
-        opt.step()
-    return losses
-
-
-def torch_steps(module, opt, loss, X, y, n):
-    Xt, yt, losses = torch.tensor(X), torch.tensor(y), []
-    for _ in range(n):
-        opt.zero_grad()
-        value = loss(module(Xt), yt)
-        value.backward()
-        opt.step()
-        losses.append(value.item())
-    return losses
 
 
 # -- 1-3: forward, gradients, 5 steps ----------------------------------------------------------

@@ -14,7 +14,6 @@ moves information between positions, so attention must learn to look there. The 
 
 from __future__ import annotations
 
-import contextlib
 import time
 
 import numpy as np
@@ -32,6 +31,7 @@ from ..positional import PositionalEmbedding
 from ..residual import Residual
 from ..train import fit, predict
 from ..viz import plot_band, pyplot
+from ._threads import one_blas_thread
 from ._widgets import FULL_LABEL, explorer, ipywidgets
 
 VAL_SEED, TEST_SEED = 10_000, 20_000  # data seeds of the validation and test splits
@@ -138,16 +138,6 @@ def reversal_accuracy(net, X, y) -> dict:
     }
 
 
-def _one_blas_thread():
-    """One BLAS thread while training when threadpoolctl is installed: the products here are
-    small, and more threads only wait for each other (much slower on a busy machine)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def train_reversal(
     seeds=range(3),
     *,
@@ -201,7 +191,7 @@ def train_reversal(
     keys += ("test_sequence", "score_before", "score_after", "seconds")
     out = {key: [] for key in keys}
     out["nets"] = []
-    with _one_blas_thread():
+    with one_blas_thread()[0]:  # small products: one BLAS thread
         for s in seeds:
             X, y = reversal_data(n_train, T, n_digits, s)
             net = reversal_transformer(T, n_digits, d_model, n_heads, rng=s)

@@ -10,7 +10,6 @@ other digits are only the index offsets of its equations (``l−1``, ``l+1``).
 
 from __future__ import annotations
 
-import contextlib
 import math
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from ._infographic_draw import (
     draw_infographic,
     min_text_px,
 )
+from ._threads import one_blas_thread
 
 __all__ = [
     "BLUE",
@@ -224,7 +224,7 @@ def infographic_numbers(
         modes[mode] = {"parameters": params, **training}
     timing = None
     if time_it:
-        limit, one_thread = _one_blas_thread()
+        limit, one_thread = one_blas_thread()
         with limit:
             t = time_passes(net, SoftmaxCrossEntropy(), X, y, repeats=30, input_grad=False)
         tf, tb = t["forward"]["median"], t["backward"]["median"]
@@ -263,14 +263,6 @@ def infographic_numbers(
         printed.update({f"layer_{i}": fmt(i), f"params_{i}": fmt(layer["params"])})
     numbers["printed"] = printed
     return numbers
-
-
-def _one_blas_thread():
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # optional: then BLAS uses as many threads as it likes
-        return contextlib.nullcontext(), False
-    return threadpool_limits(limits=1), True
 
 
 # (aspect, forward, backward): the page's table and the alt text. Fields are keys of
