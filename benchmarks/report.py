@@ -406,10 +406,10 @@ def _frame(playground: dict | None) -> list[str]:
         f"{name} {frame[key] * 1e3:.1f} ms"
         for key, name in (
             ("train", "10 epochs"),
-            ("maps", "maps"),
-            ("draw", "drawing"),
-            ("encode", "rendering and PNG"),
+            ("render", "maps, drawing and PNG"),
+            ("encode", "of which rendering and PNG"),
         )
+        if key in frame  # results written before the parts were renamed have others
     )
     return [
         "",

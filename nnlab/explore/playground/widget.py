@@ -3,15 +3,14 @@
 Thin wiring only: every number comes from :class:`~.model.Playground`, the maps from
 :func:`~.maps.playground_maps`, the figure from :func:`~.drawing.draw_playground`, the maths
 from :func:`~.explain.explain_point` and the code from :func:`~.export.export_code`. The
-figure is drawn on a bare ``matplotlib.figure.Figure`` and shown as a PNG in an
-``ipywidgets.Image``, so the play loop can run in a background thread while the buttons stay
+figure is drawn on a bare ``matplotlib.figure.Figure`` and shown as a PNG
+(:func:`~.frame.render_frame`, the frame the benchmarks time) in an ``ipywidgets.Image``, so the play loop can run in a background thread while the buttons stay
 responsive. The loop, what stops it, the divergence check and the loss plot: :mod:`~.player`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import io
 import threading
 
 from ...viz import pyplot
@@ -19,14 +18,15 @@ from .._widgets import FULL_LABEL, ipywidgets
 from . import config as config_module
 from .config import ACTIVATIONS, INITS, L2_RATES, LEARNING_RATES, PlaygroundConfig
 from .datasets import DATASETS
-from .drawing import VIEWS, draw_playground
+from .drawing import VIEWS
 from .editing import WeightEditor, unit_options
 from .explain import explain_point
 from .export import export_code
 from .features import FEATURES
-from .maps import DELTA_TARGET_RULE, playground_maps
+from .frame import render_frame
+from .maps import DELTA_TARGET_RULE
 from .model import Playground
-from .player import Player, diverged, loss_name, short, stop_all, tidy_loss_plot, train
+from .player import Player, diverged, loss_name, short, stop_all, train
 
 # Controls for the fields that a config may have or not yet: field -> (menu in config, label).
 OPTIONAL = {"l1": ("L1_RATES", "L1"), "output": ("OUTPUTS", "output (loss)")}
@@ -196,23 +196,15 @@ def playground(
             buttons["play"].disabled = message is not None
 
     def redraw(_=None):
-        maps = playground_maps(pg, grid)
-        drawn["axes"] = draw_playground(
+        options = ("view", "show_test", "discretize", "unit", "shared_scale")
+        drawn["axes"], image.value = render_frame(
             pg,
             fig,
-            maps=maps,
-            view=controls["view"].value,
-            show_test=controls["show_test"].value,
-            discretize=controls["discretize"].value,
-            unit=controls["unit"].value,
+            grid=grid,
             axes=drawn.get("axes"),
-            shared_scale=controls["shared_scale"].value,
+            **{name: controls[name].value for name in options},
         )
-        tidy_loss_plot(pg, drawn["axes"]["loss"])
         delta_note.layout.display = None if controls["view"].value == "deltas" else "none"
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=fig.dpi)
-        image.value = buffer.getvalue()
         epoch.value = f"<b>epoch {pg.epoch}</b>"
         train_loss, test_loss = (short(h[-1]) for h in (pg.train_loss, pg.test_loss))
         losses.value = f"{loss_name(pg)}: training {train_loss}, test {test_loss}"
