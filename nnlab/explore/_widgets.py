@@ -67,4 +67,20 @@ def explorer(controls: dict, draw, *, rows=None, beside: bool = False):
     redraw()
     rows = [list(controls.values())] if rows is None else rows
     lines = [w.HBox(list(row)) if isinstance(row, list | tuple) else row for row in rows]
-    return w.HBox([w.VBox(lines), out]) if beside else w.VBox([*lines, out])
+    return titled(w.HBox([w.VBox(lines), out]) if beside else w.VBox([*lines, out]))
+
+
+def titled(widget):
+    """Give every widget in the tree under ``widget`` that has no tooltip its description as
+    one (or an empty one), and return ``widget``.
+
+    ipywidgets 8 writes a missing tooltip into the page as the text ``"null"``: the browser
+    shows "null" when the pointer rests on a control's label, and a screen reader may read it.
+    """
+    stack = [widget]
+    while stack:
+        item = stack.pop()
+        if getattr(item, "tooltip", "") is None:
+            item.tooltip = getattr(item, "description", "") or ""
+        stack.extend(getattr(item, "children", ()))
+    return widget

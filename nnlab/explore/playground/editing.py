@@ -76,11 +76,14 @@ def unit_names(pg: Playground, layer: int) -> tuple[list[str], list[str]]:
     )
 
 
-def unit_options(pg: Playground) -> list[tuple[str, tuple[int, int] | None]]:
-    """The widget's "big map" menu: ``("output", None)``, then ``("feature x1", (0, 0))``...
-    and ``("hidden k unit i", (k, i - 1))`` for every hidden unit."""
+OUTPUT_UNIT = "output"  # the menu's value for the output map (a None value shows as blank)
+
+
+def unit_options(pg: Playground) -> list[tuple[str, tuple[int, int] | str]]:
+    """The widget's "big map" menu: ``("output", OUTPUT_UNIT)``, then ``("feature x1",
+    (0, 0))``... and ``("hidden k unit i", (k, i - 1))`` for every hidden unit."""
     sizes, names = pg.config.sizes, pg.config.features
-    options = [("output", None)] + [(f"feature {f}", (0, i)) for i, f in enumerate(names)]
+    options = [("output", OUTPUT_UNIT)] + [(f"feature {f}", (0, i)) for i, f in enumerate(names)]
     return options + [
         (f"hidden {k} unit {i + 1}", (k, i))
         for k in range(1, len(sizes) - 1)

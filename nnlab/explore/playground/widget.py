@@ -2,24 +2,24 @@
 
 Thin wiring only: every number comes from :class:`~.model.Playground`, the maps from
 :func:`~.maps.playground_maps`, the figure from :func:`~.drawing.draw_playground`, the maths
-from :func:`~.explain.explain_point` and the code from :func:`~.export.export_code`. The
-figure is drawn on a bare ``matplotlib.figure.Figure`` and shown as a PNG
-(:func:`~.frame.render_frame`, the frame the benchmarks time) in an ``ipywidgets.Image``, so the play loop can run in a background thread while the buttons stay
-responsive. The loop, what stops it, the divergence check and the loss plot: :mod:`~.player`.
+from :func:`~.explain.explain_point` and the code from :func:`~.export.export_code`. Each
+frame is drawn on a bare ``matplotlib.figure.Figure`` and shown as a PNG in an
+``ipywidgets.Image`` (:func:`~.frame.render_frame`), so the play loop can run in a background
+thread while the buttons stay responsive. The loop, what stops it, the divergence check and the
+loss plot: :mod:`~.player`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 
 from ...viz import pyplot
-from .._widgets import FULL_LABEL, ipywidgets
-from . import config as config_module
+from .._widgets import FULL_LABEL, ipywidgets, titled
+from ._controls import OPTIONAL, TRAINING, button, menu, optional_controls
 from .config import ACTIVATIONS, INITS, L2_RATES, LEARNING_RATES, PlaygroundConfig
 from .datasets import DATASETS
 from .drawing import VIEWS
-from .editing import WeightEditor, unit_options
+from .editing import OUTPUT_UNIT, WeightEditor, unit_options
 from .explain import explain_point
 from .export import export_code
 from .features import FEATURES
@@ -27,34 +27,6 @@ from .frame import render_frame
 from .maps import DELTA_TARGET_RULE
 from .model import Playground
 from .player import Player, diverged, loss_name, short, stop_all, train
-
-# Controls for the fields that a config may have or not yet: field -> (menu in config, label).
-OPTIONAL = {"l1": ("L1_RATES", "L1"), "output": ("OUTPUTS", "output (loss)")}
-TRAINING = ("activation", "lr", "l1", "l2", "init", "output")  # their row, in this order
-
-
-def _button(w, description: str, tooltip: str, width: str = "auto", style: str = ""):
-    return w.Button(
-        description=description, tooltip=tooltip, button_style=style, layout=w.Layout(width=width)
-    )
-
-
-def _menu(w, options, value, description: str):
-    """A dropdown of ``options``, with ``value`` added (in order) if it is not one of them."""
-    if value not in options:
-        options = sorted({*options, value})
-    return w.Dropdown(options=list(options), value=value, description=description, style=FULL_LABEL)
-
-
-def _optional_controls(w, c: PlaygroundConfig) -> dict:
-    """The dropdowns of :data:`OPTIONAL` whose field ``c`` has and whose menu config defines."""
-    fields = {f.name for f in dataclasses.fields(c)}
-    controls = {}
-    for name, (menu, label) in OPTIONAL.items():
-        options = getattr(config_module, menu, None)
-        if name in fields and options is not None:
-            controls[name] = _menu(w, options, getattr(c, name), label)
-    return controls
 
 
 def playground(
@@ -133,9 +105,9 @@ def playground(
         "batch_size": w.IntSlider(
             value=c.batch_size, min=1, max=30, description="batch size", style=FULL_LABEL
         ),
-        "activation": _menu(w, list(ACTIVATIONS), c.activation, "activation"),
-        "lr": _menu(w, LEARNING_RATES, c.lr, "learning rate"),
-        "l2": _menu(w, L2_RATES, c.l2, "L2"),
+        "activation": menu(w, list(ACTIVATIONS), c.activation, "activation"),
+        "lr": menu(w, LEARNING_RATES, c.lr, "learning rate"),
+        "l2": menu(w, L2_RATES, c.l2, "L2"),
         "init": w.Dropdown(options=list(INITS), value=c.init, description="init"),
         "view": w.ToggleButtons(
             options=list(VIEWS),
@@ -149,10 +121,13 @@ def playground(
         "x2": w.FloatSlider(value=-1.0, min=-d, max=d, step=0.05, description="x2"),
         "weights": w.Checkbox(value=False, description="write out W and dW", indent=False),
         "unit": w.Dropdown(
-            options=[("output", None)], value=None, description="big map", style=FULL_LABEL
+            options=[("output", OUTPUT_UNIT)],
+            value=OUTPUT_UNIT,
+            description="big map",
+            style=FULL_LABEL,
         ),
     }
-    controls.update(_optional_controls(w, c))
+    controls.update(optional_controls(w, c))
     checks = {
         name: w.Checkbox(
             value=name in c.features, description=name, indent=False, layout=w.Layout(width="90px")
@@ -160,14 +135,14 @@ def playground(
         for name in FEATURES
     }
     buttons = {
-        "play": _button(w, "▶ play", "train and redraw until pause", style="success"),
-        "pause": _button(w, "⏸ pause", "stop playing"),
-        "step": _button(w, "step", "train one epoch"),
-        "reset": _button(w, "reset", "new network from the same seed, epoch 0", style="warning"),
-        "regenerate": _button(w, "regenerate", "draw new data (next data seed)"),
-        "add_layer": _button(w, "+", "add a hidden layer", "32px"),
-        "remove_layer": _button(w, "−", "remove the last hidden layer", "32px"),
-        "export": _button(w, "export code", "nnlab code that reproduces this run"),
+        "play": button(w, "▶ play", "train and redraw until pause", style="success"),
+        "pause": button(w, "⏸ pause", "stop playing"),
+        "step": button(w, "step", "train one epoch"),
+        "reset": button(w, "reset", "new network from the same seed, epoch 0", style="warning"),
+        "regenerate": button(w, "regenerate", "draw new data (next data seed)"),
+        "add_layer": button(w, "+ layer", "add a hidden layer"),
+        "remove_layer": button(w, "− layer", "remove the last hidden layer"),
+        "export": button(w, "export code", "nnlab code that reproduces this run"),
     }
     epoch, losses = w.HTML(), w.HTML()  # the losses in words: the figure's are in a PNG
     layers = w.HTML()
@@ -175,8 +150,13 @@ def playground(
     status = w.HTML()
     delta_note = w.HTML(f"<i>{DELTA_TARGET_RULE}</i>", layout=w.Layout(display="none"))
     image = w.Image(format="png")
-    maths = w.HTMLMath()
-    code = w.Textarea(layout=w.Layout(width="100%", height="22em", display="none"))
+    # Wide matrices scroll inside the maths block instead of running off the page.
+    maths = w.HTMLMath(layout=w.Layout(max_width="100%", max_height="30em", overflow="auto"))
+    code = w.Textarea(
+        description="exported code",
+        style=FULL_LABEL,
+        layout=w.Layout(width="100%", height="22em", display="none"),
+    )
 
     def explain():
         if diverged(pg):  # numbers hundreds of digits long: nothing to learn from them
@@ -196,13 +176,15 @@ def playground(
             buttons["play"].disabled = message is not None
 
     def redraw(_=None):
-        options = ("view", "show_test", "discretize", "unit", "shared_scale")
+        names = ("view", "show_test", "discretize", "shared_scale")
+        options, unit = {k: controls[k].value for k in names}, controls["unit"].value
         drawn["axes"], image.value = render_frame(
             pg,
             fig,
             grid=grid,
             axes=drawn.get("axes"),
-            **{name: controls[name].value for name in options},
+            unit=None if unit == OUTPUT_UNIT else unit,
+            **options,
         )
         delta_note.layout.display = None if controls["view"].value == "deltas" else "none"
         epoch.value = f"<b>epoch {pg.epoch}</b>"
@@ -214,20 +196,21 @@ def playground(
     def unit_row():
         children = []
         for k, width in enumerate(pg.config.hidden):
-            minus = _button(w, "−", f"one unit fewer in hidden layer {k + 1}", "28px")
-            plus = _button(w, "+", f"one more unit in hidden layer {k + 1}", "28px")
+            minus = button(w, "−", f"one unit fewer in hidden layer {k + 1}", "32px")
+            plus = button(w, "+", f"one more unit in hidden layer {k + 1}", "32px")
             minus.on_click(lambda _, k=k: remove_unit(k))
             plus.on_click(lambda _, k=k: add_unit(k))
             label = w.HTML(f"&nbsp;{width} unit{'s' if width > 1 else ''}&nbsp;")
             children.append(w.HBox([minus, label, plus], layout=w.Layout(margin="0 12px 0 0")))
         units.children = children
+        titled(units)
         n = len(pg.config.hidden)
         layers.value = f"<b>{n} hidden layer{'' if n == 1 else 's'}</b>"
         options = unit_options(pg)
         chosen = controls["unit"].value
         run["quiet"] = True  # new options: no redraw (the caller redraws)
         controls["unit"].options = options
-        controls["unit"].value = chosen if chosen in [v for _, v in options] else None
+        controls["unit"].value = chosen if chosen in [v for _, v in options] else OUTPUT_UNIT
         run["quiet"] = False
 
     def apply(**changes) -> bool:
@@ -353,6 +336,9 @@ def playground(
     def row(children):
         return w.HBox(children, layout=w.Layout(flex_flow="row wrap", align_items="center"))
 
+    def columns(children):  # equal columns, so that a narrow page wraps them evenly
+        return w.GridBox(children, layout=w.Layout(grid_template_columns="repeat(3, 1fr)"))
+
     box = w.VBox(
         [
             row(
@@ -361,24 +347,23 @@ def playground(
             ),
             row([w.HTML("<b>features</b>&nbsp;"), *checks.values()]),
             row([buttons["remove_layer"], layers, buttons["add_layer"], w.HTML("&nbsp;"), units]),
-            row([controls[k] for k in TRAINING if k in controls]),
-            row(
-                [*(buttons[k] for k in ("play", "pause", "step", "reset")), epoch, losses]
-                + [controls[k] for k in ("view", "unit", "show_test", "discretize", "shared_scale")]
-            ),
+            columns([controls[k] for k in TRAINING if k in controls]),
+            row([*(buttons[k] for k in ("play", "pause", "step", "reset")), epoch, losses]),
+            row([controls[k] for k in ("view", "unit", "show_test", "discretize", "shared_scale")]),
             delta_note,
             status,
             image,
             editor.row,
+            row([buttons["export"]]),
+            code,
             row(
                 [w.HTML("<b>show the maths at</b>&nbsp;")]
                 + [controls[k] for k in ("x1", "x2", "weights")]
             ),
             maths,
-            row([buttons["export"]]),
-            code,
         ]
     )
+    titled(box)  # no "null" tooltips
     box.playground, box.controls, box.features, box.buttons = pg, controls, checks, buttons
     box.status, box.maths, box.code, box.image = status, maths, code, image
     box.delta_note, box.epoch, box.player, box.editor = delta_note, epoch, player, editor

@@ -13,6 +13,7 @@ from nnlab.explore.playground import (
     playground,
     playground_maps,
 )
+from nnlab.explore.playground.editing import OUTPUT_UNIT
 from nnlab.explore.playground.scales import shared_limit
 
 pytest.importorskip("ipywidgets")
@@ -44,9 +45,14 @@ def test_step_reset_play_frames_and_the_view():
     assert pg.epoch == 1 and len(pg.train_loss) == 2 and box.image.value != before
     box.run_frames(2)
     assert pg.epoch == 5
+    big = box.controls["unit"]  # starts on the output, shown by its label (None shows blank)
+    assert big.value == OUTPUT_UNIT and big.index == 0 and big.label == "output"
+    assert box.drawn["axes"]["output"].get_title() == "output: P(class 1), epoch 5"
     box.controls["view"].value = "deltas"
-    box.controls["unit"].value = (1, 2)
+    big.value = (1, 2)
     assert box.drawn["axes"]["output"].get_title() == "hidden 1, unit 3: δ, epoch 5"
+    big.value = OUTPUT_UNIT
+    assert box.drawn["axes"]["output"].get_title() == "output: P(class 1), epoch 5"
     box.reset()
     assert pg.epoch == 0 and box.status.value == ""
     np.testing.assert_array_equal(pg.net.flat_params, start)
@@ -108,7 +114,7 @@ def test_layer_and_unit_buttons_keep_the_network_in_bounds():
     box.controls["unit"].value = (6, 0)
     box.remove_layer()
     assert pg.config.hidden == (3, 1, 1, 1, 1) and len(box.units.children) == 5
-    assert box.controls["unit"].value is None  # that unit is gone: back to the output
+    assert box.controls["unit"].value == OUTPUT_UNIT  # that unit is gone: back to the output
 
 
 def test_no_hidden_layer():

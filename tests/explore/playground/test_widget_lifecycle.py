@@ -209,8 +209,8 @@ def test_the_l1_and_output_menus_change_the_playground():
 
 
 def test_without_the_menus_in_config_there_are_no_such_controls(monkeypatch):
-    widget = importlib.import_module("nnlab.explore.playground.widget")
-    monkeypatch.setattr(widget, "config_module", SimpleNamespace())  # as before l1 and output
+    builders = importlib.import_module("nnlab.explore.playground._controls")
+    monkeypatch.setattr(builders, "config_module", SimpleNamespace())  # as before l1 and output
     box = build()
     assert "l1" not in box.controls and "output" not in box.controls
     box.step()
