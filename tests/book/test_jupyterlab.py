@@ -520,6 +520,37 @@ def poll(read: Any, done: Any, timeout: int, what: str) -> Any:
         time.sleep(0.1)
 
 
+# In the page: the buttons whose text is cut (an ellipsis: wider than their box), the tops of
+# the training menus, the box of the widget and elements titled "null" (a missing tooltip).
+LAYOUT_JS = """root => {
+  const cut = [...root.querySelectorAll('button')]
+    .filter(b => b.offsetParent && b.scrollWidth > b.clientWidth).map(b => b.textContent);
+  const menus = ['activation', 'learning rate', 'L1', 'L2', 'init', 'output (loss)'];
+  const labels = [...root.querySelectorAll('label')];
+  const tops = menus.map(m => labels.find(l => l.textContent.trim() === m))
+    .map(l => l ? Math.round(l.getBoundingClientRect().top) : null);
+  const nulls = [...root.querySelectorAll('[title="null"]')].map(e => e.outerHTML.slice(0, 80));
+  return {cut, tops, nulls, right: root.getBoundingClientRect().right};
+}"""
+
+
+def check_playground_layout(page: Any, root: Any) -> None:
+    """What a first look shows: the big-map menu on "output", no button cut short, the six
+    training menus in two even rows of three, no "null" tooltip, the code box labelled."""
+    from playwright.sync_api import expect
+
+    big = root.get_by_label("big map", exact=True)
+    expect(big.locator("option:checked")).to_have_text("output")
+    layout = root.evaluate(LAYOUT_JS)
+    assert layout["cut"] == [], f"buttons cut short: {layout['cut']}"
+    assert layout["nulls"] == [], f'elements titled "null": {layout["nulls"]}'
+    tops = layout["tops"]
+    assert None not in tops and len(set(tops[:3])) == len(set(tops[3:])) == 1, tops
+    assert tops[3] > tops[0], f"the training menus should make two rows of three: {tops}"
+    expect(root.get_by_label("exported code", exact=True)).to_have_count(1)
+    assert root.get_by_title("add a hidden layer", exact=True).inner_text() == "+ layer"
+
+
 def test_playground_as_a_learner(lab: Lab, lab_page: LabPage, run_times: dict[str, float]) -> None:
     """Run All, then play, pause, step, +, activation, export: each answered on the page.
 
@@ -549,6 +580,7 @@ def test_playground_as_a_learner(lab: Lab, lab_page: LabPage, run_times: dict[st
         play = root.get_by_role("button", name="▶ play", exact=True)
         pause = root.get_by_role("button", name="⏸ pause", exact=True)
         step = root.get_by_role("button", name="step", exact=True)
+        check_playground_layout(page, root)
 
         def epoch_now() -> int:
             match = EPOCH_TEXT.match(epoch.inner_text())
@@ -615,6 +647,16 @@ def test_playground_as_a_learner(lab: Lab, lab_page: LabPage, run_times: dict[st
         value = code.input_value()
         assert re.search(rf'nl\.mlp\(\[\d+(, \d+){{{n + 1}}}, 1\], "relu"', value), value
         assert re.search(r"nl\.fit\([^)]*epochs=1\b", value), value
+
+        # 8. "write out W and dW": the matrices scroll inside the maths block, within the
+        # widget, and the export stays above the maths.
+        short_maths = maths.inner_text()
+        root.get_by_label("write out W and dW", exact=True).check()
+        poll(maths.inner_text, lambda t: t != short_maths, CLICK_TIMEOUT, "maths with W and dW")
+        box, right = maths.bounding_box(), root.evaluate(LAYOUT_JS)["right"]
+        assert box["x"] + box["width"] <= right + 1, (box, right)
+        export_top = root.get_by_role("button", name="export code").bounding_box()["y"]
+        assert export_top < box["y"], "the export button should come before the maths"
 
         assert not v.blocked, f"requests that would leave the machine: {sorted(set(v.blocked))}"
     run_times[f"JupyterLab: {PLAYGROUND} driven as a learner"] = time.perf_counter() - start

@@ -28,6 +28,13 @@ from .maps import DELTA_TARGET_RULE
 from .model import Playground
 from .player import Player, diverged, loss_name, short, stop_all, train
 
+# Display equations start at the left of the maths block: centred, the start of a wide one
+# would sit beyond the block's left edge, where its scroll bar cannot reach.
+MATHS_STYLE = (
+    "<style>.nnlab-maths mjx-container[jax][display='true']"
+    "{text-align: left !important; margin-left: 0.5em !important}</style>"
+)
+
 
 def playground(
     config: PlaygroundConfig | None = None,
@@ -128,9 +135,18 @@ def playground(
         ),
     }
     controls.update(optional_controls(w, c))
+    # Controls in a grid cell fill it; the check boxes take their text's width; the sliders of
+    # the point share a line with its label.
+    for name in (*TRAINING, "dataset", "noise", "train_ratio", "batch_size", "show_test"):
+        if name in controls:
+            controls[name].layout.width = "auto"
+    for name in ("discretize", "shared_scale", "weights"):
+        controls[name].layout.width = "auto"
+    for name in ("x1", "x2"):
+        controls[name].layout.width = "230px"
     checks = {
         name: w.Checkbox(
-            value=name in c.features, description=name, indent=False, layout=w.Layout(width="90px")
+            value=name in c.features, description=name, indent=False, layout=w.Layout(width="80px")
         )
         for name in FEATURES
     }
@@ -152,6 +168,7 @@ def playground(
     image = w.Image(format="png")
     # Wide matrices scroll inside the maths block instead of running off the page.
     maths = w.HTMLMath(layout=w.Layout(max_width="100%", max_height="30em", overflow="auto"))
+    maths.add_class("nnlab-maths")
     code = w.Textarea(
         description="exported code",
         style=FULL_LABEL,
@@ -163,7 +180,7 @@ def playground(
             maths.value = "<i>No maths for a diverged network: press reset.</i>"
             return
         point = (controls["x1"].value, controls["x2"].value)
-        maths.value = explain_point(pg, point, weights=controls["weights"].value)
+        maths.value = MATHS_STYLE + explain_point(pg, point, weights=controls["weights"].value)
 
     def divergence() -> str | None:  # the message, while the network that diverged is shown
         return run["diverged"][1] if run["diverged"][0] is pg.net else None
@@ -336,30 +353,31 @@ def playground(
     def row(children):
         return w.HBox(children, layout=w.Layout(flex_flow="row wrap", align_items="center"))
 
-    def columns(children):  # equal columns, so that a narrow page wraps them evenly
-        return w.GridBox(children, layout=w.Layout(grid_template_columns="repeat(3, 1fr)"))
+    def columns(children, n: int):  # equal columns: the rows are even on any page width
+        template = f"repeat({n}, minmax(0, 1fr))"
+        return w.GridBox(children, layout=w.Layout(grid_template_columns=template))
 
     box = w.VBox(
         [
-            row(
-                [controls[k] for k in ("dataset", "noise", "train_ratio", "batch_size")]
-                + [buttons["regenerate"]]
+            columns(
+                [row([controls["dataset"], buttons["regenerate"]])]
+                + [controls[k] for k in ("noise", "train_ratio", "batch_size")],
+                2,
             ),
             row([w.HTML("<b>features</b>&nbsp;"), *checks.values()]),
             row([buttons["remove_layer"], layers, buttons["add_layer"], w.HTML("&nbsp;"), units]),
-            columns([controls[k] for k in TRAINING if k in controls]),
+            columns([controls[k] for k in TRAINING if k in controls], 3),
             row([*(buttons[k] for k in ("play", "pause", "step", "reset")), epoch, losses]),
-            row([controls[k] for k in ("view", "unit", "show_test", "discretize", "shared_scale")]),
+            row([controls["view"], controls["unit"]]),
+            row([controls[k] for k in ("show_test", "discretize", "shared_scale")]),
             delta_note,
             status,
             image,
             editor.row,
             row([buttons["export"]]),
             code,
-            row(
-                [w.HTML("<b>show the maths at</b>&nbsp;")]
-                + [controls[k] for k in ("x1", "x2", "weights")]
-            ),
+            row([w.HTML("<b>show the maths at</b>&nbsp;"), controls["x1"], controls["x2"]]),
+            controls["weights"],
             maths,
         ]
     )
