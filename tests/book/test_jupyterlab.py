@@ -504,6 +504,7 @@ PLAY_TIMEOUT = 20_000  # ms: after play, a later epoch and a new figure (10 epoc
 CLICK_TIMEOUT = 15_000  # ms: a click's answer on the page (one epoch, a new network, the code)
 STILL = 1.5  # s between the two readings of a paused epoch counter
 EPOCH_TEXT = re.compile(r"^\s*epoch (\d+)\s*$")
+LOSSES_TEXT = re.compile(r"^\s*cross-entropy: training (\S+), test (\S+)\s*$")
 LAYERS_TEXT = re.compile(r"^\s*(\d+) hidden layers?\s*$")
 UNITS_TEXT = re.compile(r"^\s*\d+ units?\s*$")
 
@@ -554,10 +555,10 @@ def check_playground_layout(page: Any, root: Any) -> None:
 def test_playground_as_a_learner(lab: Lab, lab_page: LabPage, run_times: dict[str, float]) -> None:
     """Run All, then play, pause, step, +, activation, export: each answered on the page.
 
-    The training and test losses are written in the figure's title, inside the PNG of an
-    ``ipywidgets.Image`` (no text, no alt): the page's text cannot say that they changed. What
-    it can, and is checked: the epoch counter, a new figure (a new image), and the maths panel,
-    whose numbers (the loss at the picked point among them) follow the network.
+    Checked from the page: the epoch counter, the training and test losses in words beside it
+    (the figure's are pixels of a PNG in an ``ipywidgets.Image``), a new figure (a new image)
+    and the maths panel, whose numbers (the loss at the picked point among them) follow the
+    network.
     """
     from playwright.sync_api import expect  # installed: the browser fixture skips otherwise
 
@@ -587,8 +588,15 @@ def test_playground_as_a_learner(lab: Lab, lab_page: LabPage, run_times: dict[st
             assert match, f"the epoch counter shows {epoch.inner_text()!r}"
             return int(match.group(1))
 
-        # 2. Play: the counter runs, the figure and the maths panel change.
-        before = (epoch_now(), image.get_attribute("src"), maths.inner_text())
+        losses = root.get_by_text(LOSSES_TEXT)
+
+        def test_loss() -> float:
+            match = LOSSES_TEXT.match(losses.inner_text())
+            assert match, f"the losses read {losses.inner_text()!r}"
+            return float(match.group(2))
+
+        # 2. Play: the counter runs; the test loss, the figure and the maths panel change.
+        before = (epoch_now(), image.get_attribute("src"), maths.inner_text(), test_loss())
         play.click()
         expect(play).to_be_disabled(timeout=CLICK_TIMEOUT)  # playing: play is greyed out
         poll(epoch_now, lambda n: n > before[0], PLAY_TIMEOUT, "epoch counter after play")
@@ -599,6 +607,7 @@ def test_playground_as_a_learner(lab: Lab, lab_page: LabPage, run_times: dict[st
             "figure (loss plot) after play",
         )
         poll(maths.inner_text, lambda t: t != before[2], PLAY_TIMEOUT, "maths panel after play")
+        poll(test_loss, lambda v: v != before[3], PLAY_TIMEOUT, "test loss after play")
 
         # 3. Pause: play comes back, and the counter and the figure stand still.
         pause.click()
