@@ -244,7 +244,7 @@ def _loss_title(pg: Playground, ax) -> None:
 
 def plot_grad_norms(pg: Playground, ax=None):
     """``||dW^[l]||_F`` of the training loss per layer, after the last epoch (on a log scale
-    when they span more than a factor 30)."""
+    when they span more than a factor 30; a note when all are 0)."""
     ax = ax or pyplot().gca()
     norms = pg.grad_norms[-1]
     layers = np.arange(1, len(norms) + 1)
@@ -257,10 +257,19 @@ def plot_grad_norms(pg: Playground, ax=None):
     return ax
 
 
+ZERO_GRADIENTS = "every dL/dW is 0: no gradient reaches the weights"
+
+
 def _grad_scale(ax, norms: np.ndarray) -> None:
+    """The scale for ``norms``, and :data:`ZERO_GRADIENTS` written across the panel when they
+    are all 0 (dead ReLUs in a layer, say), where empty bars would look like a fault."""
     finite = np.all(np.isfinite(norms)) and np.all(norms > 0)
     log = finite and norms.max() > 30 * norms.min()  # vanishing or exploding: log scale
     ax.set_yscale("log" if log else "linear")
+    if not ax.texts:
+        box = {"fc": "white", "ec": "none"}
+        ax.text(0.5, 0.6, ZERO_GRADIENTS, transform=ax.transAxes, ha="center", fontsize=9, bbox=box)
+    ax.texts[0].set_visible(bool(np.all(norms == 0)))
 
 
 def _layout_key(pg: Playground, *options) -> tuple:

@@ -260,3 +260,26 @@ def test_the_animation_trains_up_to_each_frame():
         playground_animation(steps=5, every=6)
     with pytest.raises(ValueError, match="steps must be an int >= 1"):
         playground_animation(steps=0)
+
+
+def test_the_gradient_panel_says_when_no_gradient_reaches_the_weights():
+    from nnlab.explore.playground.drawing import ZERO_GRADIENTS
+
+    pg = Playground(PlaygroundConfig(hidden=(3, 2))).step(1)
+    ax = plot_grad_norms(pg, plt.figure().gca())
+    (note,) = ax.texts
+    assert note.get_text() == ZERO_GRADIENTS and not note.get_visible()
+    fig = plt.figure()
+    axes = draw_playground(pg, fig, grid=10)
+    for layer in pg.dense[-2:]:  # the last hidden layer outputs 0 and the output weighs it 0:
+        layer.W[...] = 0.0  # no gradient reaches any weight, only the output's bias
+    pg.dense[-2].b[...] = 0.0
+    pg.step(1)
+    assert np.all(pg.grad_norms[-1] == 0)
+    assert draw_playground(pg, fig, grid=10, axes=axes) is axes  # updated in place
+    (note,) = axes["grads"].texts
+    assert note.get_visible()
+    pg.reset()
+    pg.step(1)
+    axes = draw_playground(pg, fig, grid=10, axes=axes)
+    assert not axes["grads"].texts[0].get_visible()
