@@ -623,8 +623,8 @@ def test_playground_as_a_learner(lab: Lab, lab_page: LabPage, run_times: dict[st
         step.click()
         expect(epoch).to_have_text(f"epoch {paused[0] + 1}", timeout=CLICK_TIMEOUT)
 
-        # 5. "+" (add a hidden layer; the units' "+" buttons have the same text): one more layer,
-        # with its own row of units, and a new network at epoch 0.
+        # 5. "+ layer" (add a hidden layer): one more layer, with its own row of units, and a
+        # new network at epoch 0.
         layers = root.get_by_text(LAYERS_TEXT)
         units = root.get_by_text(UNITS_TEXT)
         n = int(LAYERS_TEXT.match(layers.inner_text()).group(1))
