@@ -7,7 +7,8 @@ built elsewhere (``jupyter-book build . --path-output DIR`` builds into ``DIR/_b
 
 Tests that drive headless Chromium take ``chromium_path`` (skipped when Debian's chromium is
 missing, failed when ``CI`` is set) and ``browser`` (one Chromium per test module, through
-Playwright's sync API, which allows one running instance at a time).
+Playwright's sync API, which allows one running instance at a time); accessibility audits take
+``axe`` (axe-core through axe-playwright-python).
 """
 
 from __future__ import annotations
@@ -196,3 +197,14 @@ def browser(chromium_path: str) -> Iterator[Any]:
         browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def axe() -> Any:
+    try:
+        from axe_playwright_python.sync_playwright import Axe
+    except ImportError:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip("axe-playwright-python is not installed (pip install -r requirements.txt)")
+    return Axe()

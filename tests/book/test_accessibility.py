@@ -16,7 +16,6 @@ Build first: ``jupyter-book build . -W --keep-going`` (or set ``NNLAB_BOOK_HTML`
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -77,17 +76,6 @@ IMAGES_JS = """() => [...document.querySelectorAll('article img')].map(img => ({
 # Alt text that is a path or file name, as Sphinx writes when none is given.
 FILE_NAME_ALT = re.compile(r"(^|/)[\w.-]+\.(png|jpe?g|gif|svg|webp)$|_images/", re.IGNORECASE)
 MAX_TARGETS = 3
-
-
-@pytest.fixture(scope="module")
-def axe() -> Any:
-    try:
-        from axe_playwright_python.sync_playwright import Axe
-    except ImportError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("axe-playwright-python is not installed (pip install -r requirements.txt)")
-    return Axe()
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ Needs Debian's ``chromium`` (skipped without it, failed when ``CI`` is set); no 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -166,17 +165,6 @@ def test_the_replay_works_when_inserted_after_load(context, runs, tmp_path, bloc
     finally:
         page.close()
     assert not blocked, f"the replay requested the network: {blocked}"
-
-
-@pytest.fixture(scope="module")
-def axe() -> Any:
-    try:
-        from axe_playwright_python.sync_playwright import Axe
-    except ImportError:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip("axe-playwright-python is not installed (pip install -r requirements.txt)")
-    return Axe()
 
 
 def test_the_replay_passes_axe_wcag2aa(context, runs, tmp_path, axe, blocked) -> None:

@@ -1,4 +1,5 @@
-"""A forward and backward pass written out in NumPy, independent of nnlab's layers."""
+"""Helpers of the playground tests: a forward and backward pass written out in NumPy,
+independent of nnlab's layers, and a runner for exported code."""
 
 import numpy as np
 
@@ -37,3 +38,10 @@ def by_hand(pg, A0, t):
     for k in range(len(params) - 2, -1, -1):
         deltas.insert(0, (deltas[0] @ params[k + 1][0].T) * slope(Zs[k], As[k + 1]))
     return {"Z": Zs, "A": [*As[1:], out], "delta": deltas, "loss": loss, "inputs": As}
+
+
+def run(code):
+    """Execute exported code in a fresh namespace; return the namespace."""
+    scope = {}
+    exec(compile(code, "<export>", "exec"), scope)
+    return scope

@@ -5,11 +5,7 @@ import pytest
 
 from nnlab.explore.playground import Playground, PlaygroundConfig, export_code
 
-
-def run(code):
-    scope = {}
-    exec(compile(code, "<export>", "exec"), scope)
-    return scope
+from .helpers import run
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from nnlab.explore.playground import (
 )
 from nnlab.explore.playground.explain import point_numbers
 
-from .helpers import weights
+from .helpers import run, weights
 
 ONE_BATCH = {"batch_size": 500, "train_ratio": 0.5, "lr": 0.1}  # one update per epoch
 
@@ -146,12 +146,6 @@ def test_regression_with_the_playground_loss_is_half_the_mse_of_a_linear_output(
     np.testing.assert_array_equal(half.predict(X), mse.predict(X))
     assert half.train_loss[0] == pytest.approx(0.5 * mse.train_loss[0], rel=1e-14)
     assert half.step(10).train_loss[-1] < 0.1 * half.train_loss[0]
-
-
-def run(code):
-    scope = {}
-    exec(compile(code, "<export>", "exec"), scope)
-    return scope
 
 
 @pytest.mark.parametrize(
